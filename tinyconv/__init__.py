@@ -1,0 +1,36 @@
+"""tinyconv: a deep-learning framework written to be read.
+
+    import tinyconv
+    import tinyconv.functional as F
+    from tinyconv import nn, optim
+
+A map of the package for a reader:
+    tensor.py            Tensor: an array that remembers how it was made
+    autograd.py          Function, the backward pass (the chain rule), no_grad
+    ops/                 the Functions behind + - * / ** @, sum/mean/max, reshape, indexing
+    functional/          conv2d (im2col), pooling, activations, losses: each with its backward
+    backend/             get_array_module and the im2col / col2im / matmul seam (NumPy or CuPy)
+    nn/                  Module, Parameter, layers built on functional
+    optim/               SGD and Adam
+    data/                MNIST and the DataLoader
+    gradcheck.py         compares every hand-written backward with finite differences
+"""
+
+# tensor.py first: the autograd engine and the ops it imports at its end all build on Tensor.
+from tinyconv.tensor import Tensor  # isort: skip
+from tinyconv.autograd import is_grad_enabled, no_grad
+from tinyconv.creation import ones, randn, tensor, zeros
+from tinyconv.random import manual_seed
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor",
+    "tensor",
+    "zeros",
+    "ones",
+    "randn",
+    "manual_seed",
+    "no_grad",
+    "is_grad_enabled",
+]

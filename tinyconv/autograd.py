@@ -1,0 +1,260 @@
+"""Reverse-mode automatic differentiation: `Function`, the backward pass, and `no_grad`.
+
+The whole idea fits in the classic example from the backprop lecture (cs231n):
+
+    q = x + y        dq/dx = 1,  dq/dy = 1
+    f = q * z        df/dq = z,  df/dz = q
+
+Walking backwards from f, every operation multiplies the gradient that reaches its output
+(the *upstream* gradient) by its own *local* gradient and passes the product on to its inputs:
+
+    df/dz = q            = 3      (x = -2, y = 5, z = -4)
+    df/dq = z            = -4
+    df/dx = df/dq * 1    = -4
+    df/dy = df/dq * 1    = -4
+
+Each operation is a `Function` subclass with a hand-written `forward` and `backward`;
+`backward()` below visits them in reverse topological order and does the bookkeeping: it sums
+the gradients of a tensor that feeds several operations, sums the gradient of a broadcast operand
+back to its shape, and frees the graph afterwards. docs/engine.md walks through it line by line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+
+from tinyconv.backend import get_array_module, is_array
+from tinyconv.tensor import Tensor
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside `no_grad()`: whether operations record the graph for backward."""
+    return _grad_enabled
+
+
+@contextlib.contextmanager
+def no_grad():
+    """Run a block without recording the graph: no Function keeps its inputs, nothing has a grad.
+
+    Use it for evaluation and for parameter updates. Works as `with no_grad():` and as a decorator.
+    """
+    global _grad_enabled
+    previous = _grad_enabled
+    _grad_enabled = False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+class Function:
+    """One differentiable operation: `forward` computes on arrays, `backward` applies the chain rule.
+
+    A subclass writes two methods:
+
+        forward(self, *arrays) -> array, or a tuple of arrays for several outputs
+            Computes the output from the inputs' arrays and keeps on `self` exactly what backward
+            will need (`self.x`, `self.mask`, `self.col`...). Non-tensor arguments (stride, axis...)
+            arrive through `__init__`.
+        backward(self, *grad_outputs) -> one gradient per input
+            Receives dLoss/dOutput for each output (an array of zeros for an output that no
+            gradient reached) and returns dLoss/dInput for each input: upstream gradient times
+            local gradient. It returns a tuple, or a bare array when there is one input, and may
+            return None for an input whose `self.needs_input_grad` entry is False. It never
+            modifies the arrays it receives.
+
+    Calling an instance, `Mul()(a, b)`, runs `forward` on the tensors' arrays. When gradients are
+    being recorded and some input requires grad, the output remembers this Function as its
+    `grad_fn` and the Function remembers its inputs: that link is the graph.
+    """
+
+    def __call__(self, *inputs):
+        # Which inputs a gradient must reach; a backward may skip the work for the others
+        # (the first conv layer, for instance, never needs the gradient of the images).
+        self.needs_input_grad = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+        arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
+        result = self.forward(*arrays)
+        outputs = result if isinstance(result, tuple) else (result,)
+        xp = get_array_module(*outputs)
+        # asarray: NumPy returns a scalar, not a 0-d array, from reductions and 0-d arithmetic.
+        output_tensors = tuple(Tensor(xp.asarray(array)) for array in outputs)
+
+        if _grad_enabled and any(self.needs_input_grad):
+            self.inputs = inputs
+            # Weak references: a strong one would make a cycle (tensor -> grad_fn -> tensor) that
+            # keeps large activations alive until Python's cycle collector happens to run.
+            self.outputs = [weakref.ref(t) for t in output_tensors]
+            self.output_specs = [(t.shape, t.dtype) for t in output_tensors]
+            self.released = False
+            for t in output_tensors:
+                t.requires_grad = True
+                t.grad_fn = self
+        return output_tensors if isinstance(result, tuple) else output_tensors[0]
+
+    def forward(self, *arrays):
+        raise NotImplementedError(f"{type(self).__name__} does not define forward")
+
+    def backward(self, *grad_outputs):
+        raise NotImplementedError(f"{type(self).__name__} does not define backward")
+
+
+def sum_to_shape(grad, shape):
+    """Sum `grad` over the axes that broadcasting stretched, so that it has `shape` again.
+
+    If y = a + b with a of shape (3, 1) and b of shape (4,), y has shape (3, 4) and each a[i, 0]
+    was used 4 times: dL/da[i, 0] is the sum of dL/dy[i, :]. In general: sum over the leading axes
+    broadcasting added, and over every axis where `shape` has 1 but the gradient does not.
+    """
+    shape = tuple(shape)
+    if grad.shape == shape:
+        return grad
+    extra_axes = grad.ndim - len(shape)
+    if extra_axes < 0:
+        raise RuntimeError(f"gradient of shape {grad.shape} has fewer axes than its input {shape}")
+    if extra_axes:
+        grad = grad.sum(axis=tuple(range(extra_axes)))
+    stretched = tuple(axis for axis, size in enumerate(shape) if size == 1 and grad.shape[axis] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    if grad.shape != shape:
+        raise RuntimeError(f"gradient of shape {grad.shape} cannot be summed to shape {shape}")
+    return grad
+
+
+def topological_order(root: Tensor) -> list:
+    """The Functions that `root` depends on, each listed after every Function it depends on.
+
+    Depth-first search with an explicit stack rather than recursion, so a chain of thousands of
+    operations (an unrolled RNN) does not hit Python's recursion limit. Each stack entry is
+    (function, children_done): a function is appended to the order only when it comes off the
+    stack the second time, after all the functions that produced its inputs.
+    """
+    order = []
+    visited = set()
+    stack = [(root.grad_fn, False)]
+    while stack:
+        function, children_done = stack.pop()
+        if children_done:
+            order.append(function)
+            continue
+        if id(function) in visited:
+            continue
+        visited.add(id(function))
+        if function.released:
+            raise RuntimeError(
+                "backward() reached a part of the graph that an earlier backward() already freed. "
+                "Run the forward pass again, or call the first backward(retain_graph=True)."
+            )
+        stack.append((function, True))
+        for tensor in function.inputs:
+            if isinstance(tensor, Tensor) and tensor.grad_fn is not None:
+                if id(tensor.grad_fn) not in visited:
+                    stack.append((tensor.grad_fn, False))
+    return order
+
+
+def accumulate_leaf_grad(tensor: Tensor, grad) -> None:
+    """Add `grad` into a leaf tensor's `.grad` (a fresh array: never one another op still holds)."""
+    if tensor.grad is None:
+        tensor.grad = grad.copy()
+    else:
+        tensor.grad = tensor.grad + grad
+
+
+def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
+    """Fill `.grad` of every leaf tensor that `root` depends on with dRoot/dLeaf (times `grad`).
+
+    The gradient arriving at `root` is `grad` (default 1 for a scalar). Functions run in reverse
+    topological order, so when a Function's backward runs, every gradient of its outputs is
+    complete: all the paths from those outputs to `root` have already been summed.
+    """
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward() was called on a tensor that does not require grad: none of the tensors it "
+            "was computed from has requires_grad=True (or it was computed under no_grad())"
+        )
+    grad = initial_grad(root, grad)
+    if root.grad_fn is None:  # backward on a leaf: its gradient is the one given
+        accumulate_leaf_grad(root, grad)
+        return
+
+    order = topological_order(root)
+    # Gradients of non-leaf tensors, summed over every path so far, keyed by id(tensor). The tensor
+    # itself is kept beside its gradient: once the graph is released, nothing else may hold it.
+    pending = {id(root): (root, grad)}
+    for function in reversed(order):
+        grad_outputs = collect_output_grads(function, pending)
+        if grad_outputs is not None:
+            grad_inputs = function.backward(*grad_outputs)
+            pass_to_inputs(function, grad_inputs, pending)
+        if not retain_graph:
+            # Drop the references to the inputs: the tensors and Functions upstream become
+            # garbage as soon as the caller lets go of them, and a second backward() is refused.
+            function.inputs = ()
+            function.released = True
+
+
+def collect_output_grads(function: Function, pending: dict):
+    """The finished gradients of `function`'s outputs, or None if no gradient reached any of them.
+
+    An output that no gradient reached (the unused half of a two-output Function) gets zeros, so a
+    backward never has to test for None.
+    """
+    grads = []
+    for output_ref in function.outputs:
+        output = output_ref()
+        grad = pending.pop(id(output), (None, None))[1] if output is not None else None
+        if grad is not None and output.retains_grad:
+            output.grad = grad.copy() if output.grad is None else output.grad + grad
+        grads.append(grad)
+    if all(g is None for g in grads):
+        return None
+    xp = get_array_module(*grads)
+    return [
+        xp.zeros(shape, dtype=dtype) if g is None else g
+        for g, (shape, dtype) in zip(grads, function.output_specs)
+    ]
+
+
+def pass_to_inputs(function: Function, grad_inputs, pending: dict) -> None:
+    """Hand each input its gradient: into `.grad` for a leaf, into `pending` for an intermediate."""
+    if not isinstance(grad_inputs, tuple):
+        grad_inputs = (grad_inputs,)
+    if len(grad_inputs) != len(function.inputs):
+        raise RuntimeError(
+            f"{type(function).__name__}.backward returned {len(grad_inputs)} gradients "
+            f"for {len(function.inputs)} inputs"
+        )
+    for tensor, grad in zip(function.inputs, grad_inputs):
+        if not isinstance(tensor, Tensor) or not tensor.requires_grad or grad is None:
+            continue
+        grad = sum_to_shape(get_array_module(grad).asarray(grad), tensor.shape)
+        if tensor.grad_fn is None:
+            accumulate_leaf_grad(tensor, grad)
+        elif id(tensor) in pending:
+            pending[id(tensor)] = (tensor, pending[id(tensor)][1] + grad)
+        else:
+            pending[id(tensor)] = (tensor, grad)
+
+
+def initial_grad(root: Tensor, grad):
+    """The gradient that starts the backward pass: 1 for a scalar, else the one the caller gave."""
+    xp = get_array_module(root.data)
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward() needs a gradient argument for a tensor of shape {root.shape}: "
+                "only a scalar (one-element) tensor has the implicit gradient 1. "
+                "Reduce it first (loss.sum() or loss.mean()) or pass grad= of the same shape."
+            )
+        return xp.ones(root.shape, dtype=root.dtype)
+    if isinstance(grad, Tensor):
+        grad = grad.data
+    if not is_array(grad):
+        grad = xp.asarray(grad, dtype=root.dtype)
+    if grad.shape != root.shape:
+        raise ValueError(f"backward(): gradient has shape {grad.shape} but the tensor has shape {root.shape}")
+    return grad.astype(root.dtype, copy=False)

@@ -1,0 +1,98 @@
+"""im2col, col2im and matmul written against the NumPy array API.
+
+These run on NumPy arrays (the CPU backend) and, because every call goes through the array module
+`xp` of the input, on CuPy arrays as well.
+
+The window matrix ("col") layout, shared by `im2col`, `col2im` and `functional/conv.py`:
+
+    col has shape (N, C * kH * kW, OH * OW)
+    col[n, (c * kH + i) * kW + j, oy * OW + ox] = x_padded[n, c, oy * sH + i, ox * sW + j]
+
+One column per output pixel, one row per (input channel, kernel row, kernel column). With the
+weight reshaped to (C_out, C * kH * kW), `weight @ col` is then (N, C_out, OH * OW): the convolution
+output, already in NCHW order.
+"""
+
+from __future__ import annotations
+
+from tinyconv.backend.array_module import get_array_module
+from tinyconv.shapes import conv_output_size
+
+
+def pad_image(x, padding, value=0.0):
+    """Return `x` (N, C, H, W) with `padding = (pH, pW)` rows/columns of `value` on each side."""
+    pad_h, pad_w = padding
+    if pad_h == 0 and pad_w == 0:
+        return x
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    padded = xp.full((n, c, h + 2 * pad_h, w + 2 * pad_w), value, dtype=x.dtype)
+    padded[:, :, pad_h : pad_h + h, pad_w : pad_w + w] = x
+    return padded
+
+
+def window_view(x_padded, kernel_size, stride):
+    """A read-only view of every kernel window of `x_padded`, without copying.
+
+    Returns an array of shape (N, C, kH, kW, OH, OW) whose element [n, c, i, j, oy, ox] is
+    x_padded[n, c, oy * sH + i, ox * sW + j]. Stepping `oy` by one moves `sH` rows in memory, so
+    the view is built from x_padded's own strides (the "stride trick"); no pixel is copied.
+    """
+    xp = get_array_module(x_padded)
+    n, c, height, width = x_padded.shape
+    k_h, k_w = kernel_size
+    s_h, s_w = stride
+    out_h = conv_output_size(height, k_h, s_h, 0)
+    out_w = conv_output_size(width, k_w, s_w, 0)
+    stride_n, stride_c, stride_y, stride_x = x_padded.strides
+    return xp.lib.stride_tricks.as_strided(
+        x_padded,
+        shape=(n, c, k_h, k_w, out_h, out_w),
+        strides=(stride_n, stride_c, stride_y, stride_x, stride_y * s_h, stride_x * s_w),
+        writeable=False,
+    )
+
+
+def im2col(x, kernel_size, stride, padding):
+    """Unfold every kernel window of `x` into one column of a matrix.
+
+    x: (N, C, H, W); kernel_size, stride, padding: (height, width) pairs.
+    Returns col: (N, C * kH * kW, OH * OW) with OH = (H + 2 pH - kH) // sH + 1 (likewise OW),
+    laid out as described at the top of this module. The only copy is the one that turns the
+    window view into a contiguous matrix, which the matrix product needs.
+    """
+    windows = window_view(pad_image(x, padding), kernel_size, stride)
+    n, c, k_h, k_w, out_h, out_w = windows.shape
+    return windows.reshape(n, c * k_h * k_w, out_h * out_w)
+
+
+def col2im(col, x_shape, kernel_size, stride, padding):
+    """The adjoint of `im2col`: scatter-add every column back to the pixels it was copied from.
+
+    col: (N, C * kH * kW, OH * OW); x_shape: (N, C, H, W). Returns dx: (N, C, H, W).
+    A pixel covered by several windows receives the sum of their entries, which is exactly the
+    chain rule for a value that was copied several times in the forward pass.
+
+    Why a loop over the kH * kW kernel offsets: for a fixed offset (i, j) the output pixels touch
+    the strided slice x_padded[:, :, i : i + sH*OH : sH, j : j + sW*OW : sW], and no pixel appears
+    twice in one slice, so one vectorized `+=` per offset is correct. Summing overlapping windows
+    with `xp.add.at` gives the same result but is 2-3x slower on the CPU.
+    """
+    xp = get_array_module(col)
+    n, c, height, width = x_shape
+    k_h, k_w = kernel_size
+    s_h, s_w = stride
+    pad_h, pad_w = padding
+    out_h = conv_output_size(height, k_h, s_h, pad_h)
+    out_w = conv_output_size(width, k_w, s_w, pad_w)
+    col = col.reshape(n, c, k_h, k_w, out_h, out_w)
+    dx_padded = xp.zeros((n, c, height + 2 * pad_h, width + 2 * pad_w), dtype=col.dtype)
+    for i in range(k_h):
+        for j in range(k_w):
+            dx_padded[:, :, i : i + s_h * out_h : s_h, j : j + s_w * out_w : s_w] += col[:, :, i, j]
+    return dx_padded[:, :, pad_h : pad_h + height, pad_w : pad_w + width]
+
+
+def matmul(a, b):
+    """The matrix product `a @ b` (BLAS on the CPU)."""
+    return get_array_module(a, b).matmul(a, b)

@@ -1,0 +1,1 @@
+"""The Functions behind Tensor's operators: arithmetic, reductions, shapes, exp and log."""
