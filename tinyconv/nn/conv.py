@@ -1,0 +1,52 @@
+"""`Conv2d`: a 2-D convolution layer with learnable filters."""
+
+from __future__ import annotations
+
+import numpy
+
+from tinyconv import init
+from tinyconv.functional.conv import conv2d
+from tinyconv.nn.linear import check_size
+from tinyconv.nn.module import Module
+from tinyconv.nn.parameter import Parameter
+from tinyconv.shapes import pair
+
+
+class Conv2d(Module):
+    """Convolution with weight (out_channels, in_channels, kH, kW) and bias (out_channels,), as PyTorch.
+
+    Input (N, in_channels, H, W) -> output (N, out_channels, OH, OW),
+    OH = floor((H + 2 * padding - kH) / stride) + 1 (see functional/conv.py for the math).
+    Initialization: W ~ He uniform for ReLU with fan_in = in_channels * kH * kW; b = 0.
+    """
+
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True
+    ):
+        super().__init__()
+        self.in_channels = check_size("Conv2d", "in_channels", in_channels)
+        self.out_channels = check_size("Conv2d", "out_channels", out_channels)
+        self.kernel_size = pair(kernel_size, "Conv2d: kernel_size")
+        self.stride = pair(stride, "Conv2d: stride")
+        self.padding = pair(padding, "Conv2d: padding")
+        if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.padding) < 0:
+            raise ValueError(
+                f"Conv2d: kernel_size and stride must be positive and padding non-negative, got "
+                f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+            )
+        shape = (self.out_channels, self.in_channels) + self.kernel_size
+        self.weight = Parameter(numpy.empty(shape, dtype=numpy.float32))
+        init.kaiming_uniform_(self.weight, nonlinearity="relu")
+        self.bias = None
+        if bias:
+            self.bias = Parameter(numpy.zeros(self.out_channels, dtype=numpy.float32))
+
+    def forward(self, x):
+        return conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
+
+    def extra_repr(self) -> str:
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}"
+        )
+        return text if self.bias is not None else text + ", bias=False"

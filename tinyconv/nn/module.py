@@ -1,0 +1,154 @@
+"""`Module`: the base class of every layer and model, as `torch.nn.Module`.
+
+A module is an object whose attributes include its parameters (`Parameter`) and its sub-modules.
+No registration step is needed: `named_parameters()` simply looks through the module's attributes,
+in the order they were assigned, and recurses into sub-modules. The dotted names it builds
+(`features.0.weight`) are the keys of `state_dict()`, the same keys PyTorch uses for the same model.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+
+import numpy
+
+from tinyconv.backend import get_array_module
+from tinyconv.nn.parameter import Parameter
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Module:
+    """Base class for layers and models: subclasses set attributes in `__init__` and write `forward`."""
+
+    def __init__(self):
+        self.training = True
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    # ----------------------------------------------------------------------- walking the tree
+    def named_children(self):
+        """(name, module) for each direct sub-module, in the order the attributes were set."""
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+
+    def children(self):
+        for _, child in self.named_children():
+            yield child
+
+    def named_modules(self, prefix: str = ""):
+        """(dotted name, module) for this module ("" for itself) and every module below it."""
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            yield name, module
+            children = [(f"{name}.{n}" if name else n, child) for n, child in module.named_children()]
+            stack.extend(reversed(children))  # reversed: the first child comes off the stack first
+
+    def modules(self):
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self):
+        """(dotted name, Parameter) for every parameter, each listed once even if shared."""
+        seen = set()
+        for module_name, module in self.named_modules():
+            for name, value in vars(module).items():
+                if isinstance(value, Parameter) and id(value) not in seen:
+                    seen.add(id(value))
+                    yield (f"{module_name}.{name}" if module_name else name), value
+
+    def parameters(self):
+        for _, parameter in self.named_parameters():
+            yield parameter
+
+    # ----------------------------------------------------------------------- modes and gradients
+    def train(self, mode: bool = True) -> Module:
+        """Put this module and every sub-module in training mode (dropout active, etc.)."""
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Put this module and every sub-module in evaluation mode: `train(False)`."""
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (set it to None, PyTorch's default)."""
+        for parameter in self.parameters():
+            parameter.grad = None
+
+    def double(self) -> Module:
+        """Convert every parameter to float64 (for gradient checks) and return self."""
+        return self.cast_parameters(numpy.float64)
+
+    def float(self) -> Module:
+        """Convert every parameter to float32 and return self."""
+        return self.cast_parameters(numpy.float32)
+
+    def cast_parameters(self, dtype) -> Module:
+        for parameter in self.parameters():
+            parameter.data = parameter.data.astype(dtype)
+            parameter.grad = None
+        return self
+
+    # ----------------------------------------------------------------------- saving and loading
+    def state_dict(self) -> OrderedDict:
+        """{dotted name: NumPy array copy} for every parameter: what a checkpoint stores."""
+        state = OrderedDict()
+        for name, parameter in self.named_parameters():
+            data = parameter.data
+            state[name] = data.copy() if isinstance(data, numpy.ndarray) else data.get()
+        return state
+
+    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy the arrays of `state_dict` into the parameters with the same names.
+
+        Every problem is checked before anything is copied, so a failed load leaves the model as it
+        was. strict=True (default): missing or unexpected keys are an error. A shape mismatch is
+        always an error. Returns the (missing_keys, unexpected_keys) that strict=False let through.
+        """
+        parameters = OrderedDict(self.named_parameters())
+        missing = [name for name in parameters if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in parameters]
+        problems = []
+        if strict and missing:
+            problems.append(f"missing keys {missing}")
+        if strict and unexpected:
+            problems.append(f"unexpected keys {unexpected}")
+        for name, parameter in parameters.items():
+            if name in state_dict:
+                shape = tuple(numpy.shape(state_dict[name]))
+                if shape != parameter.shape:
+                    problems.append(
+                        f"shape mismatch for '{name}': the state dict has {shape}, "
+                        f"the model has {parameter.shape}"
+                    )
+        if problems:
+            raise ValueError(f"load_state_dict into {type(self).__name__} failed: " + "; ".join(problems))
+        for name, parameter in parameters.items():
+            if name in state_dict:
+                xp = get_array_module(parameter.data)
+                parameter.data[...] = xp.asarray(state_dict[name], dtype=parameter.dtype)
+        return IncompatibleKeys(missing, unexpected)
+
+    # ----------------------------------------------------------------------- printing
+    def extra_repr(self) -> str:
+        """The arguments shown inside this module's parentheses in `repr` (layers override it)."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = list(self.named_children())
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}("]
+        for name, child in children:
+            child_text = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child_text}")
+        lines.append(")")
+        return "\n".join(lines)
