@@ -65,7 +65,8 @@ class MaxPool2d(Function):
         x_pad = pad_image(x, self.padding, value=-xp.inf)
         y = None
         # argmax[n, c, oy, ox] = k, the window offset of the winner (fits in a byte for k < 256).
-        argmax = xp.zeros((n, c) + out_size, dtype=xp.uint8 if self.window_size() < 256 else xp.int32)
+        index_dtype = xp.uint8 if self.window_size() < 256 else xp.int32
+        argmax = xp.zeros((n, c) + out_size, dtype=index_dtype)
         for k, i, j in window_offsets(self.kernel_size):
             candidate = x_pad[offset_slice(i, j, self.stride, out_size)]
             if y is None:
@@ -73,7 +74,10 @@ class MaxPool2d(Function):
                 continue
             larger = candidate > y  # strictly larger: on a tie the earlier offset keeps the win
             xp.maximum(y, candidate, out=y)
-            argmax[larger] = k
+            # argmax = k where larger, else unchanged. Written as max(argmax, larger * k), which is
+            # the same because every earlier offset is < k, and avoids a masked assignment, which
+            # is several times slower on random data (the CPU cannot predict its branches).
+            xp.maximum(argmax, larger.astype(index_dtype) * index_dtype(k), out=argmax)
         self.argmax, self.x_shape, self.out_size = argmax, x.shape, out_size
         return y
 
@@ -85,11 +89,10 @@ class MaxPool2d(Function):
         n, c, height, width = self.x_shape
         p_h, p_w = self.padding
         grad_pad = xp.zeros((n, c, height + 2 * p_h, width + 2 * p_w), dtype=grad_out.dtype)
-        zero = xp.zeros((), dtype=grad_out.dtype)
         for k, i, j in window_offsets(self.kernel_size):
-            grad_pad[offset_slice(i, j, self.stride, self.out_size)] += xp.where(
-                self.argmax == k, grad_out, zero
-            )
+            # g where offset k won the window, 0 elsewhere (a multiply by the 0/1 mask is faster
+            # than xp.where, for the same branch-prediction reason as in forward).
+            grad_pad[offset_slice(i, j, self.stride, self.out_size)] += grad_out * (self.argmax == k)
         return grad_pad[:, :, p_h : p_h + height, p_w : p_w + width]
 
 
