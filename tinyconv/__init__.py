@@ -14,13 +14,16 @@ A map of the package for a reader:
     optim/               SGD and Adam
     data/                MNIST and the DataLoader
     gradcheck.py         compares every hand-written backward with finite differences
+    serialization.py     save / load checkpoints atomically
 """
 
 # tensor.py first: the autograd engine and the ops it imports at its end all build on Tensor.
 from tinyconv.tensor import Tensor  # isort: skip
 from tinyconv.autograd import is_grad_enabled, no_grad
 from tinyconv.creation import ones, randn, tensor, zeros
+from tinyconv.gradcheck import GradcheckError, gradcheck  # the function shadows its module's name
 from tinyconv.random import manual_seed
+from tinyconv.serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -33,4 +36,8 @@ __all__ = [
     "manual_seed",
     "no_grad",
     "is_grad_enabled",
+    "save",
+    "load",
+    "gradcheck",
+    "GradcheckError",
 ]

@@ -1,0 +1,279 @@
+"""CPU benchmark: tinyconv against PyTorch on the same work, in the same run.
+
+    MALLOC_MMAP_THRESHOLD_=67108864 MALLOC_TRIM_THRESHOLD_=268435456 python benchmarks/bench_cpu.py
+
+Times (median over repeated runs, after warm-up):
+  conv2d forward, and forward + backward (gradients for input, weight and bias), at
+      LeNet C1   N=64, 1 -> 6,   28x28, 5x5, padding 2
+      LeNet C3   N=64, 6 -> 16,  14x14, 5x5
+      VGG 3x3    N=32, 64 -> 64, 32x32, 3x3, padding 1
+  max_pool2d 2x2 forward + backward at LeNet's two pooling shapes,
+  one LeNet-5 training step (batch 64, Adam), and, with --epoch, one full MNIST training epoch
+  (data in memory, the same model, batch size and optimizer on both sides).
+
+PyTorch runs with torch.set_num_threads equal to the BLAS threads NumPy uses, and the two are timed
+alternately, so that a noisy neighbour slows both. Why the malloc variables: glibc returns large
+freed blocks to the OS after every step, and the page faults of getting them back make timings
+bimodal; the variables keep freed memory in the process. The output says which setting was used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+
+import tinyconv
+import tinyconv.functional as F
+from tinyconv import optim
+from tinyconv.models import LeNet5
+
+try:
+    import torch
+except ImportError:  # the comparison is optional; tinyconv's own times are still printed
+    torch = None
+
+CONV_CASES = {
+    "conv LeNet C1": dict(n=64, c_in=1, c_out=6, size=28, kernel=5, padding=2),
+    "conv LeNet C3": dict(n=64, c_in=6, c_out=16, size=14, kernel=5, padding=0),
+    "conv VGG 3x3": dict(n=32, c_in=64, c_out=64, size=32, kernel=3, padding=1),
+}
+POOL_CASES = {"max_pool 2x2 after C1": (64, 6, 28, 28), "max_pool 2x2 after C3": (64, 16, 10, 10)}
+
+
+def blas_threads() -> int:
+    """How many threads NumPy's BLAS uses: its environment variables, else every core."""
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        if os.environ.get(name):
+            return int(os.environ[name])
+    return os.cpu_count() or 1
+
+
+def cpu_busy_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU time of the whole machine from /proc/stat, in clock ticks."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def time_alternately(functions: dict, repeats: int, warmup: int = 3) -> dict:
+    """Median seconds per call of each function, calling them in turn (a, b, a, b, ...)."""
+    for function in functions.values():
+        for _ in range(warmup):
+            function()
+    samples = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+# ------------------------------------------------------------------------------------ the work
+def conv_functions(case: dict, rng) -> dict:
+    """Forward and forward+backward closures for tinyconv and (if present) PyTorch."""
+    x = rng.standard_normal((case["n"], case["c_in"], case["size"], case["size"])).astype(np.float32)
+    w = rng.standard_normal((case["c_out"], case["c_in"], case["kernel"], case["kernel"])).astype(np.float32)
+    b = rng.standard_normal(case["c_out"]).astype(np.float32)
+    out_size = case["size"] + 2 * case["padding"] - case["kernel"] + 1
+    g = rng.standard_normal((case["n"], case["c_out"], out_size, out_size)).astype(np.float32)
+    pad = case["padding"]
+    tx, tw, tb = (tinyconv.Tensor(a, requires_grad=True) for a in (x, w, b))
+
+    def tc_forward():
+        with tinyconv.no_grad():
+            F.conv2d(tx, tw, tb, padding=pad)
+
+    def tc_backward():
+        tx.grad = tw.grad = tb.grad = None
+        F.conv2d(tx, tw, tb, padding=pad).backward(g)
+
+    functions = {"forward": {"tinyconv": tc_forward}, "forward+backward": {"tinyconv": tc_backward}}
+    if torch is not None:
+        px, pw, pb = (torch.from_numpy(a.copy()).requires_grad_() for a in (x, w, b))
+        pg = torch.from_numpy(g)
+
+        def torch_forward():
+            with torch.no_grad():
+                torch.nn.functional.conv2d(px, pw, pb, padding=pad)
+
+        def torch_backward():
+            px.grad = pw.grad = pb.grad = None
+            torch.nn.functional.conv2d(px, pw, pb, padding=pad).backward(pg)
+
+        functions["forward"]["torch"] = torch_forward
+        functions["forward+backward"]["torch"] = torch_backward
+    return functions
+
+
+def pool_functions(shape: tuple, rng) -> dict:
+    x = rng.standard_normal(shape).astype(np.float32)
+    g = rng.standard_normal(shape[:2] + (shape[2] // 2, shape[3] // 2)).astype(np.float32)
+    tx = tinyconv.Tensor(x, requires_grad=True)
+
+    def tc_pool():
+        tx.grad = None
+        F.max_pool2d(tx, 2).backward(g)
+
+    functions = {"tinyconv": tc_pool}
+    if torch is not None:
+        px, pg = torch.from_numpy(x.copy()).requires_grad_(), torch.from_numpy(g)
+
+        def torch_pool():
+            px.grad = None
+            torch.nn.functional.max_pool2d(px, 2).backward(pg)
+
+        functions["torch"] = torch_pool
+    return functions
+
+
+def torch_lenet():
+    """The same LeNet-5 in PyTorch, with tinyconv's state_dict keys."""
+    nn = torch.nn
+    model = nn.Module()
+    model.features = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+    )  # fmt: skip
+    model.classifier = nn.Sequential(
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10)
+    )
+    model.forward = lambda x: model.classifier(torch.flatten(model.features(x), 1))
+    return model
+
+
+def lenet_step_functions(images: np.ndarray, labels: np.ndarray, batch_size: int) -> dict:
+    """One Adam training step per call, cycling through the given batches, on both sides."""
+    model = LeNet5()
+    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    batches = len(images) // batch_size
+    position = {"tinyconv": 0, "torch": 0}
+
+    def next_batch(side):
+        start = (position[side] % batches) * batch_size
+        position[side] += 1
+        return images[start : start + batch_size], labels[start : start + batch_size]
+
+    def tc_step():
+        x, y = next_batch("tinyconv")
+        loss = F.cross_entropy(model(tinyconv.Tensor(x)), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    functions = {"tinyconv": tc_step}
+    if torch is not None:
+        reference = torch_lenet()
+        reference.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+        torch_optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3)
+        torch_images, torch_labels = torch.from_numpy(images), torch.from_numpy(labels)
+
+        def torch_step():
+            start = (position["torch"] % batches) * batch_size
+            position["torch"] += 1
+            x, y = torch_images[start : start + batch_size], torch_labels[start : start + batch_size]
+            loss = torch.nn.functional.cross_entropy(reference(x), y)
+            torch_optimizer.zero_grad()
+            loss.backward()
+            torch_optimizer.step()
+
+        functions["torch"] = torch_step
+    return functions
+
+
+def mnist_in_memory():
+    """The normalized MNIST training set as arrays, or None when the files are not available."""
+    from tinyconv.data import MNIST, DatasetError
+
+    try:
+        train = MNIST(train=True, download=False)
+    except DatasetError as error:
+        print(f"(no MNIST for the epoch benchmark: {str(error).splitlines()[0]})")
+        return None
+    return train[np.arange(len(train))]
+
+
+# ------------------------------------------------------------------------------------ reporting
+def row(name: str, times: dict, target: float | None) -> str:
+    mine = times["tinyconv"] * 1e3
+    if "torch" not in times:
+        return f"| {name:34s} | {mine:10.3f} | {'-':>10s} | {'-':>6s} | {'-':>6s} |"
+    theirs = times["torch"] * 1e3
+    ratio = mine / theirs
+    verdict = "-" if target is None else ("ok" if ratio <= target else "MISS")
+    return f"| {name:34s} | {mine:10.3f} | {theirs:10.3f} | {ratio:6.2f} | {verdict:>6s} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30, help="timed runs per case (median reported)")
+    parser.add_argument("--epoch", action="store_true", help="also time one full MNIST epoch on each side")
+    args = parser.parse_args()
+
+    threads = blas_threads()
+    if torch is not None:
+        torch.set_num_threads(threads)
+    malloc = {k: os.environ.get(k, "unset") for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")}
+    print(
+        f"date {time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, NumPy {np.__version__} with {threads} BLAS threads, "
+        f"PyTorch {torch.__version__ if torch else 'not installed'}"
+    )
+    print("malloc: " + ", ".join(f"{k}={v}" for k, v in malloc.items()))
+
+    rng = np.random.default_rng(0)
+    tinyconv.manual_seed(0)
+    busy_before, total_before = cpu_busy_jiffies()
+    own_before = sum(os.times()[:2])
+    wall_before = time.perf_counter()
+
+    lines = []
+    for name, case in CONV_CASES.items():
+        repeats = max(5, args.repeats // 3) if case["c_in"] > 16 else args.repeats
+        for kind, functions in conv_functions(case, rng).items():
+            target = 2.0 if kind == "forward+backward" else None
+            lines.append(row(f"{name} {kind}", time_alternately(functions, repeats), target))
+    for name, shape in POOL_CASES.items():
+        lines.append(row(f"{name} fwd+bwd", time_alternately(pool_functions(shape, rng), args.repeats), None))
+
+    data = mnist_in_memory()
+    if data is None:
+        images = rng.standard_normal((6400, 1, 28, 28)).astype(np.float32)
+        labels = rng.integers(0, 10, 6400)
+    else:
+        images, labels = data
+    step_functions = lenet_step_functions(images, labels, 64)
+    lines.append(
+        row("LeNet-5 training step (batch 64)", time_alternately(step_functions, 10 * args.repeats), 2.0)
+    )
+    if args.epoch and data is not None:
+        steps = len(images) // 64
+        epoch_functions = {
+            side: (lambda f=function: [f() for _ in range(steps)])
+            for side, function in step_functions.items()
+        }
+        lines.append(
+            row(f"LeNet-5 epoch ({steps} steps), ms", time_alternately(epoch_functions, 1, warmup=0), 2.0)
+        )
+
+    wall = time.perf_counter() - wall_before
+    busy_after, total_after = cpu_busy_jiffies()
+    ticks = os.sysconf("SC_CLK_TCK")
+    others = ((busy_after - busy_before) / ticks - (sum(os.times()[:2]) - own_before)) / wall
+    print()
+    print(f"| {'case':34s} | {'tinyconv':>10s} | {'torch':>10s} | {'ratio':>6s} | {'<=2x':>6s} |")
+    print(f"|{'-' * 36}|{'-' * 12}|{'-' * 12}|{'-' * 8}|{'-' * 8}|")
+    print("\n".join(lines))
+    print(
+        f"\ntimes in ms (median); other processes used {max(others, 0):.2f} cores on average during the run"
+    )
+
+
+if __name__ == "__main__":
+    main()

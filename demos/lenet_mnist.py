@@ -1,0 +1,191 @@
+"""Train LeNet-5 on MNIST with tinyconv, on the CPU, to 99% test accuracy in a few minutes.
+
+    python demos/lenet_mnist.py                          # the full run (defaults below)
+    python demos/lenet_mnist.py --epochs 1 --limit 2000  # a quick smoke run
+    python demos/lenet_mnist.py --resume                 # continue from the last checkpoint
+
+Everything a training loop does is visible here, in order: data -> model -> loss -> backward ->
+optimizer step. Each epoch prints its loss, train and test accuracy and time; the run writes a
+checkpoint and a plot of the curves into --out (default runs/lenet_mnist) and ends with the line
+`test accuracy: 0.XXXX`.
+
+The learning rate follows a cosine curve from --lr down to 0 over the run: large steps early, small
+ones at the end to settle into a minimum. With plain Adam at a constant rate, LeNet-5 reaches about
+98.1-98.9% after 3 epochs and wanders around 99% afterwards; the decay makes 99% reliable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import resource
+import sys
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")  # write PNG files; no window needed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+import tinyconv  # noqa: E402
+import tinyconv.functional as F  # noqa: E402
+from tinyconv import optim  # noqa: E402
+from tinyconv.data import MNIST, DataLoader, Subset  # noqa: E402
+from tinyconv.models import LeNet5  # noqa: E402
+from tinyconv.serialization import atomic_write  # noqa: E402
+
+CHECKPOINT_NAME = "lenet_mnist.ckpt"
+PLOT_NAME = "lenet_mnist_curves.png"
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Train LeNet-5 on MNIST with tinyconv.")
+    parser.add_argument("--epochs", type=int, default=12, help="passes over the training set")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=1e-3, help="initial learning rate (try 0.05 for sgd)")
+    parser.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--data-dir", default=None, help="folder with the MNIST files (default: $TINYCONV_DATA or ~/.cache)"
+    )
+    parser.add_argument("--limit", type=int, default=None, help="train on the first N images only")
+    parser.add_argument("--out", default=os.path.join("runs", "lenet_mnist"), help="output folder")
+    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    args = parser.parse_args(argv)
+    for name in ("epochs", "batch_size", "limit"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    if args.lr <= 0:
+        parser.error(f"--lr must be positive, got {args.lr}")
+    return args
+
+
+def make_optimizer(name: str, parameters, lr: float):
+    if name == "sgd":
+        return optim.SGD(parameters, lr=lr, momentum=0.9, nesterov=True)
+    return optim.Adam(parameters, lr=lr)
+
+
+def cosine_lr(base_lr: float, epoch: int, epochs: int) -> float:
+    """The learning rate for `epoch` (0-based): base_lr * (1 + cos(pi * epoch / epochs)) / 2."""
+    return base_lr * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
+
+
+def train_one_epoch(model, loader, optimizer, description: str) -> tuple[float, float]:
+    """One pass over `loader`; returns (mean loss, accuracy) over the epoch's batches."""
+    model.train()
+    total_loss, correct, seen = 0.0, 0, 0
+    start = time.perf_counter()
+    progress = tqdm(loader, desc=description, leave=False, mininterval=0.5, file=sys.stdout)
+    for images, labels in progress:
+        logits = model(images)
+        loss = F.cross_entropy(logits, labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+        batch = len(labels)
+        total_loss += loss.item() * batch
+        correct += int((logits.data.argmax(axis=1) == labels.data).sum())
+        seen += batch
+        elapsed = time.perf_counter() - start
+        progress.set_postfix(loss=f"{loss.item():.4f}", img_s=f"{seen / elapsed:.0f}")
+    return total_loss / seen, correct / seen
+
+
+def evaluate(model, dataset, batch_size: int = 1000) -> float:
+    """Accuracy of `model` on `dataset`, without recording a graph."""
+    model.eval()
+    correct = 0
+    with tinyconv.no_grad():
+        for images, labels in DataLoader(dataset, batch_size=batch_size):
+            correct += int((model(images).data.argmax(axis=1) == labels.data).sum())
+    return correct / len(dataset)
+
+
+def save_plot(history: dict, path: str) -> None:
+    """Loss and accuracy per epoch, side by side, written atomically as a PNG."""
+    epochs = range(1, len(history["loss"]) + 1)
+    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4))
+    loss_axes.plot(epochs, history["loss"], marker="o")
+    loss_axes.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
+    accuracy_axes.plot(epochs, history["train_accuracy"], marker="o", label="train")
+    accuracy_axes.plot(epochs, history["test_accuracy"], marker="o", label="test")
+    accuracy_axes.set(title="accuracy", xlabel="epoch", ylabel="fraction correct")
+    accuracy_axes.legend()
+    figure.tight_layout()
+    atomic_write(path, lambda file: figure.savefig(file, format="png", dpi=100))
+    plt.close(figure)
+
+
+def main(argv=None) -> float:
+    args = parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    checkpoint_path = os.path.join(args.out, CHECKPOINT_NAME)
+
+    train_set = MNIST(args.data_dir, train=True)
+    test_set = MNIST(args.data_dir, train=False)
+    if args.limit is not None:
+        train_set = Subset(train_set, np.arange(min(args.limit, len(train_set))))
+
+    tinyconv.manual_seed(args.seed)
+    model = LeNet5()
+    optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr)
+    history = {"loss": [], "train_accuracy": [], "test_accuracy": [], "seconds": []}
+    start_epoch = 0
+    if args.resume:
+        if not os.path.exists(checkpoint_path):
+            sys.exit(f"--resume: no checkpoint at {checkpoint_path}; run without --resume first")
+        checkpoint = tinyconv.load(checkpoint_path)
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        history, start_epoch = checkpoint["history"], checkpoint["epoch"]
+        print(f"resumed from {checkpoint_path} after epoch {start_epoch}")
+
+    print(
+        f"training LeNet-5 ({sum(p.size for p in model.parameters()):,} parameters) on "
+        f"{len(train_set):,} images, testing on {len(test_set):,}"
+    )
+    for epoch in range(start_epoch, args.epochs):
+        for group in optimizer.param_groups:
+            group["lr"] = cosine_lr(args.lr, epoch, args.epochs)
+        # The order of each epoch depends only on (seed, epoch), so --resume replays it exactly.
+        loader = DataLoader(train_set, args.batch_size, shuffle=True, seed=args.seed * 1000 + epoch)
+        start = time.perf_counter()
+        loss, train_accuracy = train_one_epoch(model, loader, optimizer, f"epoch {epoch + 1}/{args.epochs}")
+        seconds = time.perf_counter() - start
+        test_accuracy = evaluate(model, test_set)
+        for key, value in zip(history, (loss, train_accuracy, test_accuracy, seconds)):
+            history[key].append(value)
+        print(
+            f"epoch {epoch + 1:2d}/{args.epochs}  loss {loss:.4f}  train accuracy {train_accuracy:.4f}  "
+            f"test accuracy {test_accuracy:.4f}  time {seconds:.1f} s"
+        )
+        tinyconv.save(
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "history": history,
+                "epoch": epoch + 1,
+                "args": vars(args),
+            },
+            checkpoint_path,
+        )
+        save_plot(history, os.path.join(args.out, PLOT_NAME))
+
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    print(
+        f"checkpoint: {checkpoint_path}\ncurves: {os.path.join(args.out, PLOT_NAME)}\n"
+        f"training time {sum(history['seconds']):.1f} s, peak memory {peak_mib:.0f} MiB"
+    )
+    final = history["test_accuracy"][-1] if history["test_accuracy"] else evaluate(model, test_set)
+    print(f"test accuracy: {final:.4f}")
+    return final
+
+
+if __name__ == "__main__":
+    main()
