@@ -120,17 +120,17 @@ def numeric_gradient(fn, inputs, index: int, upstream, eps: float):
     data = inputs[index].data
     xp = get_array_module(data)
     grad = xp.zeros(data.shape, dtype=data.dtype)
-    flat_data = data.reshape(-1)  # a view: writing to it nudges the input itself
-    flat_grad = grad.reshape(-1)
     with no_grad():
-        for k in range(flat_data.size):
-            original = flat_data[k].item()
-            flat_data[k] = original + eps
+        # Index the input itself, element by element: a reshape(-1) would be a copy for a
+        # non-contiguous input (a transposed view, say), and the nudges would never reach it.
+        for position in numpy.ndindex(*data.shape):
+            original = data[position].item()
+            data[position] = original + eps
             plus = weighted_sum(outputs_of(fn, inputs), upstream)
-            flat_data[k] = original - eps
+            data[position] = original - eps
             minus = weighted_sum(outputs_of(fn, inputs), upstream)
-            flat_data[k] = original
-            flat_grad[k] = (plus - minus) / (2 * eps)
+            data[position] = original
+            grad[position] = (plus - minus) / (2 * eps)
     return grad
 
 

@@ -58,8 +58,9 @@ def im2col(x, kernel_size, stride, padding):
 
     x: (N, C, H, W); kernel_size, stride, padding: (height, width) pairs.
     Returns col: (N, C * kH * kW, OH * OW) with OH = (H + 2 pH - kH) // sH + 1 (likewise OW),
-    laid out as described at the top of this module. The only copy is the one that turns the
-    window view into a contiguous matrix, which the matrix product needs.
+    laid out as described at the top of this module. The window view itself copies nothing; the
+    reshape to a matrix copies the windows (overlapping windows share pixels, so no view can be a
+    plain matrix), and padding copies the image once more.
     """
     windows = window_view(pad_image(x, padding), kernel_size, stride)
     n, c, k_h, k_w, out_h, out_w = windows.shape

@@ -1,0 +1,386 @@
+"""Finding, checking and downloading the MNIST files, on small made-up files and a local HTTP server.
+
+`SmallMNIST` is MNIST with the digests of small IDX files built here byte by byte (six training images,
+four test images, 28 x 28), so every check runs in milliseconds and a "mirror" is a server on 127.0.0.1
+that the test fills with whatever files (good, truncated, corrupted) the case needs.
+"""
+
+import gzip
+import hashlib
+import http.server
+import os
+import socket
+import struct
+import threading
+import types
+
+import numpy
+import pytest
+
+from tinyconv.data import MNIST, DatasetError
+from tinyconv.data import download as download_module
+
+
+def idx_bytes(array: numpy.ndarray) -> bytes:
+    """An IDX uint8 file written out by hand: 00 00 08 ndim, the sizes, the values."""
+    return bytes([0, 0, 8, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
+
+
+def pattern_images(count: int, start: int) -> numpy.ndarray:
+    """Images whose pixel (k, row, col) is (start + 40 k + 3 row + col) mod 256, so a mix-up shows."""
+    k, row, col = numpy.ogrid[:count, :28, :28]
+    return ((start + 40 * k + 3 * row + col) % 256).astype(numpy.uint8)
+
+
+TRAIN_IMAGES = pattern_images(6, start=0)
+TRAIN_LABELS = numpy.array([3, 1, 4, 1, 5, 9], dtype=numpy.uint8)
+TEST_IMAGES = pattern_images(4, start=100)
+TEST_LABELS = numpy.array([2, 7, 1, 8], dtype=numpy.uint8)
+CONTENTS = {
+    "train-images-idx3-ubyte": idx_bytes(TRAIN_IMAGES),
+    "train-labels-idx1-ubyte": idx_bytes(TRAIN_LABELS),
+    "t10k-images-idx3-ubyte": idx_bytes(TEST_IMAGES),
+    "t10k-labels-idx1-ubyte": idx_bytes(TEST_LABELS),
+}
+TRAIN_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]
+TEST_FILES = ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+
+class SmallMNIST(MNIST):
+    sha256 = {name: hashlib.sha256(content).hexdigest() for name, content in CONTENTS.items()}
+    mirrors = ("http://127.0.0.1:9/never-used/",)  # each download test sets its own
+
+
+def place(folder, names, gz: bool = True, contents=CONTENTS) -> None:
+    """Write the files `names` into `folder`, gzipped (name.gz) or not."""
+    os.makedirs(folder, exist_ok=True)
+    for name in names:
+        if gz:
+            (folder / (name + ".gz")).write_bytes(gzip.compress(contents[name]))
+        else:
+            (folder / name).write_bytes(contents[name])
+
+
+def error_of(*args, **kwargs) -> str:
+    with pytest.raises(DatasetError) as caught:
+        SmallMNIST(*args, **kwargs)
+    return str(caught.value)
+
+
+# ---------------------------------------------------------------------------- reading and checking
+@pytest.mark.parametrize("gz", [True, False], ids=["gzipped", "decompressed"])
+def test_images_and_labels_are_read_in_file_order_from_gzipped_or_decompressed_files(tmp_path, gz):
+    place(tmp_path, TRAIN_FILES + TEST_FILES, gz=gz)
+
+    train, test = SmallMNIST(tmp_path, download=False), SmallMNIST(tmp_path, train=False, download=False)
+
+    numpy.testing.assert_array_equal(train.images, TRAIN_IMAGES)
+    numpy.testing.assert_array_equal(train.labels, TRAIN_LABELS)
+    numpy.testing.assert_array_equal(test.images, TEST_IMAGES)
+    numpy.testing.assert_array_equal(test.labels, TEST_LABELS)
+    assert train.labels.dtype == numpy.int64
+
+
+def test_pixels_are_normalized_with_the_mnist_mean_and_std(tmp_path):
+    place(tmp_path, TRAIN_FILES)
+    dataset = SmallMNIST(tmp_path, download=False)
+
+    image, label = dataset[2]
+
+    assert image.shape == (1, 28, 28) and image.dtype == numpy.float32 and label == 4
+    pixel = (40 * 2 + 3 * 5 + 7) % 256  # image 2, row 5, column 7
+    assert image[0, 5, 7] == pytest.approx((pixel / 255 - 0.1307) / 0.3081, rel=1e-6)
+
+
+def test_an_index_array_or_a_slice_gives_a_batch(tmp_path):
+    place(tmp_path, TRAIN_FILES)
+    dataset = SmallMNIST(tmp_path, download=False)
+
+    images, labels = dataset[numpy.array([5, 0])]
+    sliced_images, sliced_labels = dataset[1:4]
+
+    assert images.shape == (2, 1, 28, 28) and images.dtype == numpy.float32
+    assert labels.tolist() == [9, 3] and labels.dtype == numpy.int64
+    numpy.testing.assert_array_equal(images[1], dataset[0][0])
+    assert sliced_images.shape == (3, 1, 28, 28) and sliced_labels.tolist() == [1, 4, 1]
+
+
+def test_a_corrupted_file_is_refused_as_corrupt_and_kept_untouched(tmp_path):
+    damaged = bytearray(CONTENTS["train-images-idx3-ubyte"])
+    damaged[500] ^= 0xFF  # one pixel: the header and the size are still right, only the digest tells
+    place(tmp_path, TRAIN_FILES, gz=False, contents={**CONTENTS, "train-images-idx3-ubyte": bytes(damaged)})
+
+    message = error_of(tmp_path, download=False)
+
+    path = tmp_path / "train-images-idx3-ubyte"
+    assert "corrupt" in message and str(path) in message
+    assert "SHA-256" in message and SmallMNIST.sha256["train-images-idx3-ubyte"] in message
+    assert "by hand" in message
+    assert path.read_bytes() == bytes(damaged)
+
+
+def test_a_file_with_the_wrong_magic_number_is_refused(tmp_path):
+    swapped = {**CONTENTS, "train-images-idx3-ubyte": CONTENTS["train-labels-idx1-ubyte"]}
+    place(tmp_path, TRAIN_FILES, contents=swapped)
+
+    message = error_of(tmp_path, download=False)
+
+    assert "corrupt" in message and "magic number 2049, expected 2051" in message
+
+
+def test_a_truncated_file_is_refused_naming_the_sizes(tmp_path):
+    cut = {**CONTENTS, "train-images-idx3-ubyte": CONTENTS["train-images-idx3-ubyte"][:-100]}
+    place(tmp_path, TRAIN_FILES, gz=False, contents=cut)
+
+    message = error_of(tmp_path, download=False)
+
+    assert "corrupt" in message and "is truncated" in message and "(6, 28, 28)" in message
+
+
+def test_a_truncated_gzip_file_is_refused(tmp_path):
+    place(tmp_path, TRAIN_FILES)
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:-12])
+
+    message = error_of(tmp_path, download=False)
+
+    assert "corrupt" in message and "not a complete gzip file" in message and path.exists()
+
+
+def test_images_and_labels_must_be_equally_many(tmp_path):
+    five_labels = {**CONTENTS, "train-labels-idx1-ubyte": idx_bytes(TRAIN_LABELS[:5])}
+
+    class MismatchedMNIST(SmallMNIST):
+        sha256 = {name: hashlib.sha256(content).hexdigest() for name, content in five_labels.items()}
+
+    place(tmp_path, TRAIN_FILES, contents=five_labels)
+    with pytest.raises(DatasetError, match="6 images in .* but 5 labels in"):
+        MismatchedMNIST(tmp_path, download=False)
+
+
+def test_missing_files_with_download_false_are_named_with_the_folder_and_how_to_place_them(tmp_path):
+    folder = tmp_path / "empty"
+
+    message = error_of(folder, download=False)
+
+    assert "download=False" in message and str(folder) in message
+    for name in TRAIN_FILES:
+        assert name in message and f"{SmallMNIST.mirrors[0]}{name}.gz" in message
+    assert "by hand" in message
+    assert not folder.exists()
+
+
+# ------------------------------------------------------------------------------- where the files are
+def test_root_holding_the_files_is_used_itself(tmp_path):
+    place(tmp_path, TRAIN_FILES)
+
+    assert SmallMNIST(tmp_path, download=False).root == str(tmp_path)
+
+
+def test_root_without_the_files_but_with_an_mnist_subfolder_holding_them_uses_the_subfolder(tmp_path):
+    place(tmp_path / "mnist", TRAIN_FILES)
+
+    dataset = SmallMNIST(tmp_path, download=False)
+
+    assert dataset.root == str(tmp_path / "mnist")
+    numpy.testing.assert_array_equal(dataset.images, TRAIN_IMAGES)
+
+
+def test_root_holding_any_of_the_files_is_not_replaced_by_its_mnist_subfolder(tmp_path):
+    place(tmp_path, TEST_FILES)
+    place(tmp_path / "mnist", TRAIN_FILES)
+
+    message = error_of(tmp_path, train=True, download=False)
+
+    assert f"are not in {tmp_path} and download=False" in message
+
+
+def test_without_root_the_files_are_looked_for_in_TINYCONV_DATA_mnist(tmp_path, monkeypatch):
+    monkeypatch.setenv("TINYCONV_DATA", str(tmp_path))
+    place(tmp_path / "mnist", TRAIN_FILES)
+
+    dataset = SmallMNIST(download=False)
+
+    assert dataset.root == str(tmp_path / "mnist")
+    numpy.testing.assert_array_equal(dataset.labels, TRAIN_LABELS)
+
+
+def test_without_root_or_TINYCONV_DATA_the_files_are_looked_for_in_the_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("TINYCONV_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    place(tmp_path / ".cache" / "tinyconv" / "mnist", TRAIN_FILES)
+
+    assert SmallMNIST(download=False).root == str(tmp_path / ".cache" / "tinyconv" / "mnist")
+
+
+# --------------------------------------------------------------------------------------- downloads
+@pytest.fixture
+def server():
+    """A file server on 127.0.0.1: `routes` maps a path to a body, or to (body, announced length)."""
+    routes, requests = {}, []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            if self.path not in routes:
+                self.send_error(404)
+                return
+            answer = routes[self.path]
+            body, length = answer if isinstance(answer, tuple) else (answer, len(answer))
+            self.send_response(200)
+            self.send_header("Content-Length", str(length))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    # A short poll interval: shutdown() waits for the serving loop to notice, up to one interval.
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield types.SimpleNamespace(url=url, routes=routes, requests=requests)
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+def serve(server, folder: str, names, contents=CONTENTS) -> str:
+    """Serve the gzipped `names` under /folder/ and return that mirror's URL."""
+    for name in names:
+        server.routes[f"/{folder}/{name}.gz"] = gzip.compress(contents[name])
+    return f"{server.url}/{folder}/"
+
+
+def closed_port_url() -> str:
+    """A URL on a port nobody listens on: connecting is refused, as when offline."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/mnist/"
+
+
+def test_download_fetches_the_missing_files_into_root_and_the_dataset_loads_them(
+    tmp_path, server, monkeypatch
+):
+    monkeypatch.setattr(SmallMNIST, "mirrors", (serve(server, "mnist", TRAIN_FILES),))
+    root = tmp_path / "new" / "folder"
+
+    dataset = SmallMNIST(root)
+
+    assert sorted(os.listdir(root)) == [name + ".gz" for name in TRAIN_FILES]
+    numpy.testing.assert_array_equal(dataset.images, TRAIN_IMAGES)
+    numpy.testing.assert_array_equal(dataset.labels, TRAIN_LABELS)
+
+
+def test_download_fetches_only_the_files_that_are_missing(tmp_path, server, monkeypatch):
+    monkeypatch.setattr(SmallMNIST, "mirrors", (serve(server, "mnist", TRAIN_FILES),))
+    place(tmp_path, ["train-labels-idx1-ubyte"])
+
+    SmallMNIST(tmp_path)
+
+    assert server.requests == ["/mnist/train-images-idx3-ubyte.gz"]
+
+
+def test_download_tries_the_next_mirror_when_one_answers_404(tmp_path, server, monkeypatch):
+    good = serve(server, "good", TRAIN_FILES)
+    monkeypatch.setattr(SmallMNIST, "mirrors", (f"{server.url}/gone/", good))
+
+    dataset = SmallMNIST(tmp_path)
+
+    assert server.requests[:2] == ["/gone/train-images-idx3-ubyte.gz", "/good/train-images-idx3-ubyte.gz"]
+    numpy.testing.assert_array_equal(dataset.images, TRAIN_IMAGES)
+    assert sorted(os.listdir(tmp_path)) == [name + ".gz" for name in TRAIN_FILES]
+
+
+def test_download_tries_the_next_mirror_when_one_serves_a_corrupted_file(tmp_path, server, monkeypatch):
+    damaged = {**CONTENTS, "train-images-idx3-ubyte": CONTENTS["train-images-idx3-ubyte"][:-1] + b"\x00"}
+    bad, good = serve(server, "bad", TRAIN_FILES, contents=damaged), serve(server, "good", TRAIN_FILES)
+    monkeypatch.setattr(SmallMNIST, "mirrors", (bad, good))
+
+    dataset = SmallMNIST(tmp_path)
+
+    numpy.testing.assert_array_equal(dataset.images, TRAIN_IMAGES)
+
+
+def assert_failed_download_left_nothing(message: str, root) -> None:
+    assert "could not download train-images-idx3-ubyte.gz" in message
+    assert os.listdir(root) == []  # neither the file nor a temporary one
+
+
+def test_download_rejects_a_corrupted_file_and_leaves_nothing_behind(tmp_path, server, monkeypatch):
+    damaged = bytearray(CONTENTS["train-images-idx3-ubyte"])
+    damaged[500] ^= 0xFF
+    mirror = serve(
+        server, "mnist", TRAIN_FILES, contents={**CONTENTS, "train-images-idx3-ubyte": bytes(damaged)}
+    )
+    monkeypatch.setattr(SmallMNIST, "mirrors", (mirror,))
+
+    message = error_of(tmp_path)
+
+    assert "SHA-256" in message
+    assert_failed_download_left_nothing(message, tmp_path)
+
+
+def test_download_rejects_a_truncated_gzip_file_and_leaves_nothing_behind(tmp_path, server, monkeypatch):
+    mirror = serve(server, "mnist", TRAIN_FILES)
+    route = "/mnist/train-images-idx3-ubyte.gz"
+    server.routes[route] = server.routes[route][: len(server.routes[route]) // 2]
+    monkeypatch.setattr(SmallMNIST, "mirrors", (mirror,))
+
+    message = error_of(tmp_path)
+
+    assert "not a complete gzip file" in message
+    assert_failed_download_left_nothing(message, tmp_path)
+
+
+def test_download_rejects_a_connection_cut_short_and_leaves_nothing_behind(tmp_path, server, monkeypatch):
+    mirror = serve(server, "mnist", TRAIN_FILES)
+    route = "/mnist/train-images-idx3-ubyte.gz"
+    full = server.routes[route]
+    server.routes[route] = (full[: len(full) // 2], len(full))  # announces the whole file, sends half
+    monkeypatch.setattr(SmallMNIST, "mirrors", (mirror,))
+
+    message = error_of(tmp_path)
+
+    assert f"after {len(full) // 2} of {len(full)} bytes" in message
+    assert_failed_download_left_nothing(message, tmp_path)
+
+
+def test_an_interrupted_download_leaves_nothing_behind(tmp_path, monkeypatch):
+    def interrupted_fetch(url, file, description):
+        file.write(gzip.compress(CONTENTS["train-images-idx3-ubyte"])[:100])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(download_module, "_fetch", interrupted_fetch)
+
+    with pytest.raises(KeyboardInterrupt):
+        SmallMNIST(tmp_path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_offline_download_names_the_files_the_folder_and_how_to_place_them(tmp_path, monkeypatch):
+    unreachable = closed_port_url()
+    monkeypatch.setattr(SmallMNIST, "mirrors", (unreachable,))
+
+    message = error_of(tmp_path)
+
+    assert message.startswith("SmallMNIST: could not download train-images-idx3-ubyte.gz")
+    assert str(tmp_path) in message and "by hand" in message
+    for name in TRAIN_FILES:
+        assert f"{unreachable}{name}.gz" in message
+    assert "refused" in message.lower()
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_corrupt_local_file_is_not_replaced_by_a_download(tmp_path, server, monkeypatch):
+    monkeypatch.setattr(SmallMNIST, "mirrors", (serve(server, "mnist", TRAIN_FILES),))
+    path = tmp_path / "train-images-idx3-ubyte"
+    path.write_bytes(b"\x00\x00\x08\x03 not really images")
+
+    message = error_of(tmp_path)
+
+    assert "corrupt" in message and str(path) in message
+    assert path.read_bytes() == b"\x00\x00\x08\x03 not really images"
+    assert "/mnist/train-images-idx3-ubyte.gz" not in server.requests
