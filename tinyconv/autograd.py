@@ -232,6 +232,8 @@ def pass_to_inputs(function: Function, grad_inputs, pending: dict) -> None:
         if not isinstance(tensor, Tensor) or not tensor.requires_grad or grad is None:
             continue
         grad = sum_to_shape(get_array_module(grad).asarray(grad), tensor.shape)
+        if grad.dtype != tensor.dtype:  # a float64 operand must not turn a float32 gradient into float64
+            grad = grad.astype(tensor.dtype)
         if tensor.grad_fn is None:
             accumulate_leaf_grad(tensor, grad)
         elif id(tensor) in pending:

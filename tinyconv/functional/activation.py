@@ -14,7 +14,7 @@ class ReLU(Function):
 
     def forward(self, x):
         self.mask = x > 0
-        return x * self.mask
+        return get_array_module(x).maximum(x, 0)  # not x * mask: -inf * 0 would be NaN
 
     def backward(self, grad_out):
         return grad_out * self.mask

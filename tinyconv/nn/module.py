@@ -42,10 +42,18 @@ class Module:
             yield child
 
     def named_modules(self, prefix: str = ""):
-        """(dotted name, module) for this module ("" for itself) and every module below it."""
+        """(dotted name, module) for this module ("" for itself) and every module below it.
+
+        A module reachable along two paths (shared between two parents) is listed once, at the
+        first path, as in PyTorch.
+        """
         stack = [(prefix, self)]
+        seen = set()
         while stack:
             name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
             yield name, module
             children = [(f"{name}.{n}" if name else n, child) for n, child in module.named_children()]
             stack.extend(reversed(children))  # reversed: the first child comes off the stack first
