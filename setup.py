@@ -1,12 +1,14 @@
 """Install tinyconv: `pip install -e .` (add `[test]` for the test suite, `[gpu]` for CuPy)."""
 
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
 setup(
     name="tinyconv",
     version="0.1.0",
-    description="A deep-learning framework written to be read: hand-written backprop, im2col CNNs, NumPy and CuPy.",
-    long_description=open("README.md", encoding="utf-8").read(),
+    description="A deep-learning framework written to be read: hand-written backprop, im2col CNNs.",
+    long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.9",
     packages=find_packages(include=["tinyconv", "tinyconv.*"]),
