@@ -45,6 +45,9 @@ class MNIST:
     content. Files on disk that fail a check are reported as corrupt and left alone, neither used nor
     deleted: delete or replace them by hand.
 
+    transform: a function applied to every batch of raw pixels (B, 1, 28, 28) uint8 before they are
+    normalized, for augmentation: `MNIST(transform=RandomCrop(28, padding=2))`.
+
     Attributes:
         images   (N, 28, 28) uint8, the raw pixels
         labels   (N,) int64, the digits 0-9
@@ -78,8 +81,9 @@ class MNIST:
     mean = 0.1307
     std = 0.3081
 
-    def __init__(self, root=None, train: bool = True, download: bool = True):
+    def __init__(self, root=None, train: bool = True, download: bool = True, transform=None):
         self.train = train
+        self.transform = transform
         self.root = self._find_root(root)
         images_name, labels_name = self.files["train" if train else "test"]
         self._download_missing((images_name, labels_name), download)
@@ -104,8 +108,15 @@ class MNIST:
     def __getitem__(self, index):
         """(image, label) for an int; (images (B, 1, 28, 28), labels (B,)) for an index array or a slice."""
         if is_single_index(index):
-            return self.normalize(self.images[index][None]), int(self.labels[index])
-        return self.normalize(self.images[index][:, None]), self.labels[index]
+            return self.normalize(self.pixels(self.images[index][None, None])[0]), int(self.labels[index])
+        return self.normalize(self.pixels(self.images[index][:, None])), self.labels[index]
+
+    def pixels(self, batch: numpy.ndarray) -> numpy.ndarray:
+        """The raw uint8 batch (B, 1, 28, 28), after `transform` when there is one.
+
+        The transform sees pixels, before normalization, so that padding with 0 means black.
+        """
+        return batch if self.transform is None else self.transform(batch)
 
     def normalize(self, pixels: numpy.ndarray) -> numpy.ndarray:
         """(pixels / 255 - mean) / std as float32, computed in place on one new array."""
