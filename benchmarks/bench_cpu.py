@@ -11,10 +11,11 @@ Times (median over repeated runs, after warm-up):
   one LeNet-5 training step (batch 64, Adam), and, with --epoch, one full MNIST training epoch
   (data in memory, the same model, batch size and optimizer on both sides).
 
-PyTorch runs with torch.set_num_threads equal to the BLAS threads NumPy uses, and the two are timed
-alternately, so that a noisy neighbour slows both. Why the malloc variables: glibc returns large
-freed blocks to the OS after every step, and the page faults of getting them back make timings
-bimodal; the variables keep freed memory in the process. The output says which setting was used.
+PyTorch runs with torch.set_num_threads equal to the BLAS threads NumPy uses; the two are timed in
+alternating blocks (see time_in_blocks), so that a noisy neighbour slows both. Why the malloc
+variables: glibc returns large freed blocks to the OS after every step, and the page faults of
+getting them back make timings bimodal; the variables keep freed memory in the process. The output
+says which setting was used.
 """
 
 from __future__ import annotations
@@ -61,17 +62,24 @@ def cpu_busy_jiffies() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def time_alternately(functions: dict, repeats: int, warmup: int = 3) -> dict:
-    """Median seconds per call of each function, calling them in turn (a, b, a, b, ...)."""
-    for function in functions.values():
-        for _ in range(warmup):
-            function()
+def time_in_blocks(functions: dict, repeats: int, blocks: int = 3, warmup: int = 3) -> dict:
+    """Median seconds per call of each function, timed in alternating blocks of consecutive calls.
+
+    Blocks rather than a, b, a, b: after each call, OpenBLAS's and PyTorch's worker threads spin for
+    a while waiting for more work, and with strict alternation each side's spinning threads steal
+    the other's cores (measured here: PyTorch's LeNet step looked 2.7x slower than it is). Several
+    blocks per side, alternating, still let a noisy neighbour slow both sides alike.
+    """
     samples = {name: [] for name in functions}
-    for _ in range(repeats):
+    per_block = max(1, repeats // blocks)
+    for _ in range(blocks):
         for name, function in functions.items():
-            start = time.perf_counter()
-            function()
-            samples[name].append(time.perf_counter() - start)
+            for _ in range(warmup):
+                function()
+            for _ in range(per_block):
+                start = time.perf_counter()
+                function()
+                samples[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
@@ -238,9 +246,9 @@ def main() -> None:
         repeats = max(5, args.repeats // 3) if case["c_in"] > 16 else args.repeats
         for kind, functions in conv_functions(case, rng).items():
             target = 2.0 if kind == "forward+backward" else None
-            lines.append(row(f"{name} {kind}", time_alternately(functions, repeats), target))
+            lines.append(row(f"{name} {kind}", time_in_blocks(functions, repeats), target))
     for name, shape in POOL_CASES.items():
-        lines.append(row(f"{name} fwd+bwd", time_alternately(pool_functions(shape, rng), args.repeats), None))
+        lines.append(row(f"{name} fwd+bwd", time_in_blocks(pool_functions(shape, rng), args.repeats), None))
 
     data = mnist_in_memory()
     if data is None:
@@ -250,7 +258,7 @@ def main() -> None:
         images, labels = data
     step_functions = lenet_step_functions(images, labels, 64)
     lines.append(
-        row("LeNet-5 training step (batch 64)", time_alternately(step_functions, 10 * args.repeats), 2.0)
+        row("LeNet-5 training step (batch 64)", time_in_blocks(step_functions, 10 * args.repeats), 2.0)
     )
     if args.epoch and data is not None:
         steps = len(images) // 64
@@ -259,7 +267,11 @@ def main() -> None:
             for side, function in step_functions.items()
         }
         lines.append(
-            row(f"LeNet-5 epoch ({steps} steps), ms", time_alternately(epoch_functions, 1, warmup=0), 2.0)
+            row(
+                f"LeNet-5 epoch ({steps} steps), ms",
+                time_in_blocks(epoch_functions, 2, blocks=2, warmup=0),
+                2.0,
+            )
         )
 
     wall = time.perf_counter() - wall_before
