@@ -17,5 +17,4 @@ setup(
         "gpu": ["cupy-cuda12x"],
         "test": ["pytest>=7"],
     },
-    license="MIT",
 )
