@@ -317,3 +317,55 @@ def test_lenet5_backward_fills_every_parameter_gradient():
     for name, p in model.named_parameters():
         assert p.grad is not None and p.grad.shape == p.shape, name
         assert np.any(p.grad != 0), name
+
+
+# ------------------------------------------------------------------------------ buffers and ModuleList
+class RunningMean(nn.Module):
+    """A module with a parameter and two buffers, one of them an integer counter."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(np.ones(3, dtype=np.float32))
+        self.running_mean = nn.Buffer(np.zeros(3, dtype=np.float32))
+        self.count = nn.Buffer(np.array(0, dtype=np.int64))
+
+
+def test_buffers_are_saved_after_the_parameters_of_their_module_but_are_not_parameters():
+    model = nn.Sequential(RunningMean(), nn.Linear(3, 2))
+    assert [name for name, _ in model.named_parameters()] == ["0.scale", "1.weight", "1.bias"]
+    assert [name for name, _ in model.named_buffers()] == ["0.running_mean", "0.count"]
+    assert list(model.state_dict()) == ["0.scale", "0.running_mean", "0.count", "1.weight", "1.bias"]
+
+
+def test_load_state_dict_restores_buffers_and_rejects_a_mis_shaped_one():
+    source, target = RunningMean(), RunningMean()
+    source.running_mean.data[...] = [1.0, 2.0, 3.0]
+    source.count.data[...] = 7
+    target.load_state_dict(source.state_dict())
+    np.testing.assert_array_equal(target.running_mean.numpy(), [1.0, 2.0, 3.0])
+    assert target.count.item() == 7
+    bad = source.state_dict()
+    bad["running_mean"] = np.zeros(4, dtype=np.float32)
+    with pytest.raises(ValueError, match="running_mean"):
+        target.load_state_dict(bad)
+
+
+def test_double_converts_floating_buffers_but_keeps_integer_counters():
+    module = RunningMean().double()
+    assert module.running_mean.dtype == np.float64 and module.scale.dtype == np.float64
+    assert module.count.dtype == np.int64
+
+
+def test_module_list_registers_its_modules_under_their_index():
+    class Stack(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 1)])
+
+    model = Stack()
+    assert [name for name, _ in model.named_parameters()] == [
+        "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias",
+    ]  # fmt: skip
+    assert len(model.layers) == 2 and isinstance(model.layers[1], nn.Linear)
+    with pytest.raises(TypeError, match="item 0 must be a Module"):
+        nn.ModuleList([3])

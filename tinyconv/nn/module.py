@@ -1,9 +1,10 @@
 """`Module`: the base class of every layer and model, as `torch.nn.Module`.
 
-A module is an object whose attributes include its parameters (`Parameter`) and its sub-modules.
-No registration step is needed: `named_parameters()` simply looks through the module's attributes,
-in the order they were assigned, and recurses into sub-modules. The dotted names it builds
-(`features.0.weight`) are the keys of `state_dict()`, the same keys PyTorch uses for the same model.
+A module is an object whose attributes include its parameters (`Parameter`), its other state
+(`Buffer`, such as BatchNorm's running mean) and its sub-modules. No registration step is needed:
+`named_parameters()` simply looks through the module's attributes, in the order they were assigned,
+and recurses into sub-modules. The dotted names it builds (`features.0.weight`) are the keys of
+`state_dict()`, the same keys PyTorch uses for the same model.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections import OrderedDict, namedtuple
 import numpy
 
 from tinyconv.backend import get_array_module
-from tinyconv.nn.parameter import Parameter
+from tinyconv.nn.parameter import Buffer, Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -62,18 +63,36 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self):
-        """(dotted name, Parameter) for every parameter, each listed once even if shared."""
+    def named_tensors_of_kind(self, *kinds: type):
+        """(dotted name, tensor) for every attribute of the given types here and below, each once.
+
+        Per module, all tensors of the first kind come before those of the next: with
+        (Parameter, Buffer) that is PyTorch's state_dict order (`bn.weight, bn.bias, bn.running_mean`).
+        """
         seen = set()
         for module_name, module in self.named_modules():
-            for name, value in vars(module).items():
-                if isinstance(value, Parameter) and id(value) not in seen:
-                    seen.add(id(value))
-                    yield (f"{module_name}.{name}" if module_name else name), value
+            own = list(vars(module).items())
+            for kind in kinds:
+                for name, value in own:
+                    if isinstance(value, kind) and id(value) not in seen:
+                        seen.add(id(value))
+                        yield (f"{module_name}.{name}" if module_name else name), value
+
+    def named_parameters(self):
+        """(dotted name, Parameter) for every parameter, each listed once even if shared."""
+        return self.named_tensors_of_kind(Parameter)
 
     def parameters(self):
         for _, parameter in self.named_parameters():
             yield parameter
+
+    def named_buffers(self):
+        """(dotted name, Buffer) for every buffer (state that is saved but not learned)."""
+        return self.named_tensors_of_kind(Buffer)
+
+    def buffers(self):
+        for _, buffer in self.named_buffers():
+            yield buffer
 
     # ----------------------------------------------------------------------- modes and gradients
     def train(self, mode: bool = True) -> Module:
@@ -100,49 +119,57 @@ class Module:
         return self.cast_parameters(numpy.float32)
 
     def cast_parameters(self, dtype) -> Module:
+        """Convert parameters and floating-point buffers (not integer counters) to `dtype`."""
         for parameter in self.parameters():
             parameter.data = parameter.data.astype(dtype)
             parameter.grad = None
+        for buffer in self.buffers():
+            if buffer.dtype.kind == "f":
+                buffer.data = buffer.data.astype(dtype)
         return self
 
     # ----------------------------------------------------------------------- saving and loading
+    def named_state(self):
+        """(key, tensor) for everything a checkpoint stores: the parameters and the buffers."""
+        return self.named_tensors_of_kind(Parameter, Buffer)
+
     def state_dict(self) -> OrderedDict:
-        """{dotted name: NumPy array copy} for every parameter: what a checkpoint stores."""
+        """{dotted name: NumPy array copy} for every parameter and buffer: what a checkpoint stores."""
         state = OrderedDict()
-        for name, parameter in self.named_parameters():
-            data = parameter.data
+        for name, tensor in self.named_state():
+            data = tensor.data
             state[name] = data.copy() if isinstance(data, numpy.ndarray) else data.get()
         return state
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
-        """Copy the arrays of `state_dict` into the parameters with the same names.
+        """Copy the arrays of `state_dict` into the parameters and buffers with the same names.
 
         Every problem is checked before anything is copied, so a failed load leaves the model as it
         was. strict=True (default): missing or unexpected keys are an error. A shape mismatch is
         always an error. Returns the (missing_keys, unexpected_keys) that strict=False let through.
         """
-        parameters = OrderedDict(self.named_parameters())
-        missing = [name for name in parameters if name not in state_dict]
-        unexpected = [name for name in state_dict if name not in parameters]
+        tensors = OrderedDict(self.named_state())
+        missing = [name for name in tensors if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in tensors]
         problems = []
         if strict and missing:
             problems.append(f"missing keys {missing}")
         if strict and unexpected:
             problems.append(f"unexpected keys {unexpected}")
-        for name, parameter in parameters.items():
+        for name, tensor in tensors.items():
             if name in state_dict:
                 shape = tuple(numpy.shape(state_dict[name]))
-                if shape != parameter.shape:
+                if shape != tensor.shape:
                     problems.append(
                         f"shape mismatch for '{name}': the state dict has {shape}, "
-                        f"the model has {parameter.shape}"
+                        f"the model has {tensor.shape}"
                     )
         if problems:
             raise ValueError(f"load_state_dict into {type(self).__name__} failed: " + "; ".join(problems))
-        for name, parameter in parameters.items():
+        for name, tensor in tensors.items():
             if name in state_dict:
-                xp = get_array_module(parameter.data)
-                parameter.data[...] = xp.asarray(state_dict[name], dtype=parameter.dtype)
+                xp = get_array_module(tensor.data)
+                tensor.data[...] = xp.asarray(state_dict[name], dtype=tensor.dtype)
         return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------------- printing

@@ -1,4 +1,8 @@
-"""`Parameter`: a tensor that a Module learns (weights and biases)."""
+"""`Parameter` and `Buffer`: the tensors a Module keeps, learned or not.
+
+Both are found by looking through a module's attributes (no registration step) and both are saved in
+its `state_dict`; only Parameters are returned by `parameters()` and updated by optimizers.
+"""
 
 from __future__ import annotations
 
@@ -13,3 +17,17 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+class Buffer(Tensor):
+    """A tensor that is part of a module's state but not learned by gradient descent.
+
+    Example: BatchNorm's running mean and variance, which the forward pass updates itself and which a
+    checkpoint must keep (`state_dict` key `bn.running_mean`, as in PyTorch's `nn.Buffer`).
+    """
+
+    def __init__(self, data):
+        super().__init__(data, requires_grad=False)
+
+    def __repr__(self) -> str:
+        return "Buffer containing:\n" + super().__repr__()
