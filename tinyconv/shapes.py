@@ -18,11 +18,14 @@ def pair(value, name: str) -> tuple[int, int]:
     raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
 
 
-def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
+def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> int:
     """Output length of a sliding window along one axis (floor mode, as PyTorch).
 
-        out = floor((size + 2 * padding - kernel) / stride) + 1
+        out = floor((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1
 
+    which for dilation 1 is the familiar floor((size + 2 * padding - kernel) / stride) + 1.
+    A dilated kernel spreads its k taps `dilation` pixels apart, so it spans dilation * (k - 1) + 1.
     Example: a 28-pixel row, a 5-wide kernel, stride 1, padding 2 gives (28 + 4 - 5) // 1 + 1 = 28.
     """
-    return (size + 2 * padding - kernel) // stride + 1
+    span = dilation * (kernel - 1) + 1
+    return (size + 2 * padding - span) // stride + 1

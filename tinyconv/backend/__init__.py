@@ -18,14 +18,14 @@ from tinyconv.backend.array_module import get_array_module, is_array
 __all__ = ["get_array_module", "is_array", "im2col", "col2im", "matmul"]
 
 
-def im2col(x, kernel_size, stride, padding):
+def im2col(x, kernel_size, stride, padding, dilation=(1, 1)):
     """Unfold the sliding windows of `x` into a matrix; see `cpu.im2col` for shapes and layout."""
-    return cpu.im2col(x, kernel_size, stride, padding)
+    return cpu.im2col(x, kernel_size, stride, padding, dilation)
 
 
-def col2im(col, x_shape, kernel_size, stride, padding):
+def col2im(col, x_shape, kernel_size, stride, padding, dilation=(1, 1)):
     """Fold a window matrix back into an image, summing overlaps; see `cpu.col2im`."""
-    return cpu.col2im(col, x_shape, kernel_size, stride, padding)
+    return cpu.col2im(col, x_shape, kernel_size, stride, padding, dilation)
 
 
 def matmul(a, b):

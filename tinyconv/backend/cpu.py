@@ -6,8 +6,9 @@ These run on NumPy arrays (the CPU backend) and, because every call goes through
 The window matrix ("col") layout, shared by `im2col`, `col2im` and `functional/conv.py`:
 
     col has shape (N, C * kH * kW, OH * OW)
-    col[n, (c * kH + i) * kW + j, oy * OW + ox] = x_padded[n, c, oy * sH + i, ox * sW + j]
+    col[n, (c * kH + i) * kW + j, oy * OW + ox] = x_padded[n, c, oy * sH + i * dH, ox * sW + j * dW]
 
+(s: stride, d: dilation, 1 unless the kernel is dilated).
 One column per output pixel, one row per (input channel, kernel row, kernel column). With the
 weight reshaped to (C_out, C * kH * kW), `weight @ col` is then (N, C_out, OH * OW): the convolution
 output, already in NCHW order.
@@ -31,43 +32,45 @@ def pad_image(x, padding, value=0.0):
     return padded
 
 
-def window_view(x_padded, kernel_size, stride):
+def window_view(x_padded, kernel_size, stride, dilation=(1, 1)):
     """A read-only view of every kernel window of `x_padded`, without copying.
 
     Returns an array of shape (N, C, kH, kW, OH, OW) whose element [n, c, i, j, oy, ox] is
-    x_padded[n, c, oy * sH + i, ox * sW + j]. Stepping `oy` by one moves `sH` rows in memory, so
-    the view is built from x_padded's own strides (the "stride trick"); no pixel is copied.
+    x_padded[n, c, oy * sH + i * dH, ox * sW + j * dW]. Stepping `oy` by one moves `sH` rows in
+    memory and stepping `i` moves `dH` rows, so the view is built from x_padded's own strides
+    (the "stride trick"); no pixel is copied.
     """
     xp = get_array_module(x_padded)
     n, c, height, width = x_padded.shape
     k_h, k_w = kernel_size
     s_h, s_w = stride
-    out_h = conv_output_size(height, k_h, s_h, 0)
-    out_w = conv_output_size(width, k_w, s_w, 0)
+    d_h, d_w = dilation
+    out_h = conv_output_size(height, k_h, s_h, 0, d_h)
+    out_w = conv_output_size(width, k_w, s_w, 0, d_w)
     stride_n, stride_c, stride_y, stride_x = x_padded.strides
     return xp.lib.stride_tricks.as_strided(
         x_padded,
         shape=(n, c, k_h, k_w, out_h, out_w),
-        strides=(stride_n, stride_c, stride_y, stride_x, stride_y * s_h, stride_x * s_w),
+        strides=(stride_n, stride_c, stride_y * d_h, stride_x * d_w, stride_y * s_h, stride_x * s_w),
         writeable=False,
     )
 
 
-def im2col(x, kernel_size, stride, padding):
+def im2col(x, kernel_size, stride, padding, dilation=(1, 1)):
     """Unfold every kernel window of `x` into one column of a matrix.
 
-    x: (N, C, H, W); kernel_size, stride, padding: (height, width) pairs.
-    Returns col: (N, C * kH * kW, OH * OW) with OH = (H + 2 pH - kH) // sH + 1 (likewise OW),
-    laid out as described at the top of this module. The window view itself copies nothing; the
+    x: (N, C, H, W); kernel_size, stride, padding, dilation: (height, width) pairs.
+    Returns col: (N, C * kH * kW, OH * OW) with OH = (H + 2 pH - dH (kH - 1) - 1) // sH + 1 (likewise
+    OW), laid out as described at the top of this module. The window view itself copies nothing; the
     reshape to a matrix copies the windows (overlapping windows share pixels, so no view can be a
     plain matrix), and padding copies the image once more.
     """
-    windows = window_view(pad_image(x, padding), kernel_size, stride)
+    windows = window_view(pad_image(x, padding), kernel_size, stride, dilation)
     n, c, k_h, k_w, out_h, out_w = windows.shape
     return windows.reshape(n, c * k_h * k_w, out_h * out_w)
 
 
-def col2im(col, x_shape, kernel_size, stride, padding):
+def col2im(col, x_shape, kernel_size, stride, padding, dilation=(1, 1)):
     """The adjoint of `im2col`: scatter-add every column back to the pixels it was copied from.
 
     col: (N, C * kH * kW, OH * OW); x_shape: (N, C, H, W). Returns dx: (N, C, H, W).
@@ -75,22 +78,24 @@ def col2im(col, x_shape, kernel_size, stride, padding):
     chain rule for a value that was copied several times in the forward pass.
 
     Why a loop over the kH * kW kernel offsets: for a fixed offset (i, j) the output pixels touch
-    the strided slice x_padded[:, :, i : i + sH*OH : sH, j : j + sW*OW : sW], and no pixel appears
-    twice in one slice, so one vectorized `+=` per offset is correct. Summing overlapping windows
-    with `xp.add.at` gives the same result but is 2-3x slower on the CPU.
+    the strided slice x_padded[:, :, i*dH : i*dH + sH*OH : sH, j*dW : j*dW + sW*OW : sW], and no pixel
+    appears twice in one slice, so one vectorized `+=` per offset is correct. Summing overlapping
+    windows with `xp.add.at` gives the same result but is several times slower on the CPU.
     """
     xp = get_array_module(col)
     n, c, height, width = x_shape
     k_h, k_w = kernel_size
     s_h, s_w = stride
     pad_h, pad_w = padding
-    out_h = conv_output_size(height, k_h, s_h, pad_h)
-    out_w = conv_output_size(width, k_w, s_w, pad_w)
+    d_h, d_w = dilation
+    out_h = conv_output_size(height, k_h, s_h, pad_h, d_h)
+    out_w = conv_output_size(width, k_w, s_w, pad_w, d_w)
     col = col.reshape(n, c, k_h, k_w, out_h, out_w)
     dx_padded = xp.zeros((n, c, height + 2 * pad_h, width + 2 * pad_w), dtype=col.dtype)
     for i in range(k_h):
         for j in range(k_w):
-            dx_padded[:, :, i : i + s_h * out_h : s_h, j : j + s_w * out_w : s_w] += col[:, :, i, j]
+            top, left = i * d_h, j * d_w
+            dx_padded[:, :, top : top + s_h * out_h : s_h, left : left + s_w * out_w : s_w] += col[:, :, i, j]
     return dx_padded[:, :, pad_h : pad_h + height, pad_w : pad_w + width]
 
 

@@ -2,11 +2,12 @@
 
 Shapes:
     x       (N, C, H, W)            input images
-    weight  (C_out, C, kH, kW)      one C x kH x kW filter per output channel (PyTorch's layout)
+    weight  (C_out, C/G, kH, kW)    one filter per output channel (PyTorch's layout); G = groups
     bias    (C_out,)
-    y       (N, C_out, OH, OW)      OH = floor((H + 2 pH - kH) / sH) + 1, likewise OW
+    y       (N, C_out, OH, OW)      OH = floor((H + 2 pH - dH (kH - 1) - 1) / sH) + 1, likewise OW
 
-Forward (PyTorch's definition; strictly it is a cross-correlation, the kernel is not flipped):
+Forward (PyTorch's definition; strictly it is a cross-correlation, the kernel is not flipped),
+for groups = 1 and dilation 1:
     y[n, o, oy, ox] = b[o] + sum over c, i, j of W[o, c, i, j] * x_pad[n, c, oy*sH + i, ox*sW + j]
 
 im2col copies each receptive field into a column, so the sum over (c, i, j) becomes a matrix product:
@@ -19,6 +20,15 @@ Backward, with G = dL/dy reshaped to (N, C_out, OH*OW): it is the backward of a 
     dL/dcol   = W_mat^T @ G                        (N, C*kH*kW, OH*OW)
     dL/dx     = col2im(dL/dcol)                    every pixel sums the gradients of its copies
     dL/db     = sum of G over n and the pixels
+
+Groups (AlexNet's two towers, depthwise convolution): the C input channels split into G groups of
+C/G, the C_out filters into G groups of C_out/G, and filter group g sees only channel group g. The
+rows of col come channel by channel, so channel group g owns one block of C/G*kH*kW rows: splitting
+col into (N, G, C/G*kH*kW, OH*OW) and W_mat into (G, C_out/G, C/G*kH*kW) turns the G convolutions
+into one batched matrix product, and the formulas above hold group by group. G = 1 is plain conv.
+
+Dilation d spaces the kernel's taps d pixels apart (x_pad[.., oy*sH + i*dH, ..]); only im2col and
+col2im need to know.
 
 The naive loop version of the same formula lives in functional/reference.py as the specification
 this one is tested against.
@@ -43,80 +53,103 @@ from tinyconv.tensor import Tensor
 class Conv2d(Function):
     """The convolution Function; see the module docstring for the formulas."""
 
-    def __init__(self, stride: tuple, padding: tuple):
-        self.stride, self.padding = stride, padding
+    def __init__(self, stride: tuple, padding: tuple, dilation: tuple = (1, 1), groups: int = 1):
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
 
     def forward(self, x, weight, bias=None):
         n, _, height, width = x.shape
         c_out, _, k_h, k_w = weight.shape
-        out_h = conv_output_size(height, k_h, self.stride[0], self.padding[0])
-        out_w = conv_output_size(width, k_w, self.stride[1], self.padding[1])
-        # Keep what backward needs: the window matrix for dW, the weight for dx, x's shape for col2im.
-        self.col = im2col(x, (k_h, k_w), self.stride, self.padding)
+        out_h = conv_output_size(height, k_h, self.stride[0], self.padding[0], self.dilation[0])
+        out_w = conv_output_size(width, k_w, self.stride[1], self.padding[1], self.dilation[1])
+        col = im2col(x, (k_h, k_w), self.stride, self.padding, self.dilation)  # (N, C*kH*kW, OH*OW)
+        # Keep what backward needs: the window matrix (split by group) for dW, the weight for dx,
+        # x's shape for col2im.
+        self.col = col.reshape(n, self.groups, -1, out_h * out_w)  # (N, G, C/G*kH*kW, OH*OW)
         self.weight = weight
         self.x_shape = x.shape
         self.has_bias = bias is not None
-        y = matmul(weight.reshape(c_out, -1), self.col)  # (N, C_out, OH*OW)
+        y = matmul(self.weight_matrices(), self.col)  # (N, G, C_out/G, OH*OW)
+        y = y.reshape(n, c_out, out_h * out_w)
         if bias is not None:
             y += bias.reshape(1, c_out, 1)
         return y.reshape(n, c_out, out_h, out_w)
 
+    def weight_matrices(self):
+        """The weight as G matrices (G, C_out/G, C/G*kH*kW); for G = 1 that is W_mat."""
+        return self.weight.reshape(self.groups, self.weight.shape[0] // self.groups, -1)
+
     def backward(self, grad_out):
-        c_out, _, k_h, k_w = self.weight.shape
-        n = grad_out.shape[0]
-        grad = grad_out.reshape(n, c_out, -1)  # (N, C_out, OH*OW)
+        n, c_out = grad_out.shape[:2]
+        grad = grad_out.reshape(n, self.groups, c_out // self.groups, -1)  # (N, G, C_out/G, OH*OW)
+        weights = self.weight_matrices()
         grad_x = grad_weight = None
         if self.needs_input_grad[0]:
-            grad_col = matmul(self.weight.reshape(c_out, -1).T, grad)  # (N, C*kH*kW, OH*OW)
-            grad_x = col2im(grad_col, self.x_shape, (k_h, k_w), self.stride, self.padding)
+            grad_col = matmul(weights.swapaxes(1, 2), grad)  # (N, G, C/G*kH*kW, OH*OW)
+            grad_col = grad_col.reshape(n, -1, grad_col.shape[-1])
+            kernel = self.weight.shape[2:]
+            grad_x = col2im(grad_col, self.x_shape, kernel, self.stride, self.padding, self.dilation)
         if self.needs_input_grad[1]:
             # Computed transposed, dW_mat^T = sum_n col[n] @ G[n]^T: the same numbers, but BLAS runs
             # this orientation up to 1.7x faster for LeNet's and VGG's shapes (measured).
-            per_image = matmul(self.col, grad.swapaxes(1, 2))  # (N, C*kH*kW, C_out)
-            grad_weight = per_image.sum(axis=0).T.reshape(self.weight.shape)
+            per_image = matmul(self.col, grad.swapaxes(2, 3))  # (N, G, C/G*kH*kW, C_out/G)
+            grad_weight = per_image.sum(axis=0).swapaxes(1, 2).reshape(self.weight.shape)
         if not self.has_bias:
             return grad_x, grad_weight
-        grad_bias = grad.sum(axis=(0, 2)) if self.needs_input_grad[2] else None
+        grad_bias = grad.sum(axis=(0, 3)).reshape(c_out) if self.needs_input_grad[2] else None
         return grad_x, grad_weight, grad_bias
 
 
-def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0) -> Tensor:
-    """2-D convolution of x (N, C, H, W) with weight (C_out, C, kH, kW), as torch.nn.functional.conv2d.
+def conv2d(
+    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1, groups: int = 1
+) -> Tensor:
+    """2-D convolution of x (N, C, H, W) with weight (C_out, C/groups, kH, kW), as torch's conv2d.
 
-    stride, padding: an int or a (height, width) pair; padding adds zeros on every side.
-    Returns (N, C_out, OH, OW) with OH = floor((H + 2*padding - kH) / stride) + 1.
+    stride, padding, dilation: an int or a (height, width) pair; padding adds zeros on every side.
+    groups: split the channels into independent convolutions (C and C_out must be multiples of it).
+    Returns (N, C_out, OH, OW) with OH = floor((H + 2*padding - dilation*(kH - 1) - 1) / stride) + 1.
     """
     stride, padding = pair(stride, "conv2d: stride"), pair(padding, "conv2d: padding")
-    check_conv2d_arguments(x, weight, bias, stride, padding)
+    dilation = pair(dilation, "conv2d: dilation")
+    check_conv2d_arguments(x, weight, bias, stride, padding, dilation, groups)
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    return Conv2d(stride, padding)(*inputs)
+    return Conv2d(stride, padding, dilation, groups)(*inputs)
 
 
-def check_conv2d_arguments(x, weight, bias, stride: tuple, padding: tuple) -> None:
+def check_conv2d_arguments(x, weight, bias, stride: tuple, padding: tuple, dilation=(1, 1), groups=1) -> None:
     """Every way conv2d's arguments can be wrong, each with its own message."""
     op = "conv2d"
     check_tensor(x, op, "input")
     check_tensor(weight, op, "weight")
     check_ndim(x, 4, op, "(N, C, H, W)")
-    check_ndim(weight, 4, op, "(C_out, C_in, kH, kW)", name="weight")
+    check_ndim(weight, 4, op, "(C_out, C_in / groups, kH, kW)", name="weight")
     check_floating(x, op)
     check_same_dtype(x, weight, op, "input", "weight")
     check_positive_pair(stride, op, "stride")
     check_non_negative_pair(padding, op, "padding")
-    if x.shape[1] != weight.shape[1]:
+    check_positive_pair(dilation, op, "dilation")
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+    channels, c_out = x.shape[1], weight.shape[0]
+    if channels % groups or c_out % groups:
         raise ValueError(
-            f"conv2d: input has {x.shape[1]} channels but weight expects {weight.shape[1]} "
-            f"(input shape {x.shape}, weight shape {weight.shape})"
+            f"conv2d: groups={groups} must divide both the input channels ({channels}) and the "
+            f"output channels ({c_out})"
+        )
+    if weight.shape[1] * groups != channels:
+        per_group = f" ({weight.shape[1]} per group x {groups} groups)" if groups > 1 else ""
+        raise ValueError(
+            f"conv2d: input has {channels} channels but weight expects {weight.shape[1] * groups}"
+            f"{per_group} (input shape {x.shape}, weight shape {weight.shape})"
         )
     if bias is not None:
         check_tensor(bias, op, "bias")
         check_same_dtype(x, bias, op, "input", "bias")
-        if bias.shape != (weight.shape[0],):
+        if bias.shape != (c_out,):
             raise ValueError(
-                f"conv2d: bias must have shape ({weight.shape[0]},), one value per output channel, "
-                f"got {bias.shape}"
+                f"conv2d: bias must have shape ({c_out},), one value per output channel, got {bias.shape}"
             )
-    check_window_fits(op, x.shape, weight.shape[2:], padding)
+    span = tuple(d * (k - 1) + 1 for d, k in zip(dilation, weight.shape[2:]))
+    check_window_fits(op, x.shape, span, padding)
 
 
 def check_window_fits(op: str, x_shape: tuple, kernel: tuple, padding: tuple) -> None:

@@ -11,22 +11,31 @@ from tinyconv.backend import get_array_module
 from tinyconv.shapes import conv_output_size, pair
 
 
-def conv2d_reference(x, weight, bias=None, stride=1, padding=0):
-    """y[n, o, oy, ox] = b[o] + sum_{c, i, j} W[o, c, i, j] * x_pad[n, c, oy*sH + i, ox*sW + j]."""
+def conv2d_reference(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """y[n, o, oy, ox] = b[o] + sum_{c, i, j} W[o, c, i, j] * x_pad[n, g*Cg + c, oy*sH + i*dH, ox*sW + j*dW]
+
+    where g = o // (C_out / groups) is the group of filter o and Cg = C / groups its channels.
+    """
     xp = get_array_module(x)
     (s_h, s_w), (p_h, p_w) = pair(stride, "stride"), pair(padding, "padding")
+    d_h, d_w = pair(dilation, "dilation")
     n, c, height, width = x.shape
-    c_out, _, k_h, k_w = weight.shape
-    out_h = conv_output_size(height, k_h, s_h, p_h)
-    out_w = conv_output_size(width, k_w, s_w, p_w)
+    c_out, c_per_group, k_h, k_w = weight.shape
+    out_per_group = c_out // groups
+    out_h = conv_output_size(height, k_h, s_h, p_h, d_h)
+    out_w = conv_output_size(width, k_w, s_w, p_w, d_w)
     x_pad = xp.zeros((n, c, height + 2 * p_h, width + 2 * p_w), dtype=x.dtype)
     x_pad[:, :, p_h : p_h + height, p_w : p_w + width] = x
     y = xp.zeros((n, c_out, out_h, out_w), dtype=x.dtype)
     for b in range(n):
         for o in range(c_out):
+            first_channel = (o // out_per_group) * c_per_group
+            channels = slice(first_channel, first_channel + c_per_group)
             for oy in range(out_h):
                 for ox in range(out_w):
-                    window = x_pad[b, :, oy * s_h : oy * s_h + k_h, ox * s_w : ox * s_w + k_w]
+                    rows = slice(oy * s_h, oy * s_h + d_h * (k_h - 1) + 1, d_h)
+                    columns = slice(ox * s_w, ox * s_w + d_w * (k_w - 1) + 1, d_w)
+                    window = x_pad[b, channels, rows, columns]
                     y[b, o, oy, ox] = (window * weight[o]).sum()
                     if bias is not None:
                         y[b, o, oy, ox] += bias[o]
