@@ -7,7 +7,7 @@
 A map of the package for a reader:
     tensor.py            Tensor: an array that remembers how it was made
     autograd.py          Function, the backward pass (the chain rule), no_grad
-    ops/                 the Functions behind + - * / ** @, sum/mean/max, reshape, indexing
+    ops/                 the Functions behind + - * / ** @, sum/mean/max, reshape, indexing, cat/split
     functional/          conv2d (im2col), pooling, activations, losses: each with its backward
     backend/             get_array_module and the im2col / col2im / matmul seam (NumPy or CuPy)
     nn/                  Module, Parameter, layers built on functional
@@ -22,6 +22,7 @@ from tinyconv.tensor import Tensor  # isort: skip
 from tinyconv.autograd import is_grad_enabled, no_grad
 from tinyconv.creation import ones, randn, tensor, zeros
 from tinyconv.gradcheck import GradcheckError, gradcheck  # the function shadows its module's name
+from tinyconv.ops.join import cat, split, stack
 from tinyconv.random import manual_seed
 from tinyconv.serialization import load, save
 
@@ -40,4 +41,7 @@ __all__ = [
     "load",
     "gradcheck",
     "GradcheckError",
+    "cat",
+    "stack",
+    "split",
 ]

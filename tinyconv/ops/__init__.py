@@ -1,1 +1,1 @@
-"""The Functions behind Tensor's operators: arithmetic, reductions, shapes, exp and log."""
+"""The Functions behind Tensor's operators: arithmetic, reductions, shapes, exp and log, joins."""
