@@ -24,6 +24,7 @@ import argparse
 import os
 import platform
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -37,6 +38,10 @@ try:
     import torch
 except ImportError:  # the comparison is optional; tinyconv's own times are still printed
     torch = None
+
+# The PyTorch LeNet-5 that the tests compare against: one definition, shared.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+from helpers import torch_lenet5  # noqa: E402
 
 CONV_CASES = {
     "conv LeNet C1": dict(n=64, c_in=1, c_out=6, size=28, kernel=5, padding=2),
@@ -141,21 +146,6 @@ def pool_functions(shape: tuple, rng) -> dict:
     return functions
 
 
-def torch_lenet():
-    """The same LeNet-5 in PyTorch, with tinyconv's state_dict keys."""
-    nn = torch.nn
-    model = nn.Module()
-    model.features = nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-    )  # fmt: skip
-    model.classifier = nn.Sequential(
-        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10)
-    )
-    model.forward = lambda x: model.classifier(torch.flatten(model.features(x), 1))
-    return model
-
-
 def lenet_step_functions(images: np.ndarray, labels: np.ndarray, batch_size: int) -> dict:
     """One Adam training step per call, cycling through the given batches, on both sides."""
     model = LeNet5()
@@ -177,16 +167,13 @@ def lenet_step_functions(images: np.ndarray, labels: np.ndarray, batch_size: int
 
     functions = {"tinyconv": tc_step}
     if torch is not None:
-        reference = torch_lenet()
+        reference = torch_lenet5(torch)
         reference.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
         torch_optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3)
-        torch_images, torch_labels = torch.from_numpy(images), torch.from_numpy(labels)
 
         def torch_step():
-            start = (position["torch"] % batches) * batch_size
-            position["torch"] += 1
-            x, y = torch_images[start : start + batch_size], torch_labels[start : start + batch_size]
-            loss = torch.nn.functional.cross_entropy(reference(x), y)
+            x, y = next_batch("torch")
+            loss = torch.nn.functional.cross_entropy(reference(torch.from_numpy(x)), torch.from_numpy(y))
             torch_optimizer.zero_grad()
             loss.backward()
             torch_optimizer.step()

@@ -43,6 +43,8 @@ from tinyconv.models import LeNet5  # noqa: E402
 from tinyconv.serialization import atomic_write  # noqa: E402
 
 CHECKPOINT_NAME = "lenet_mnist.ckpt"
+# Settings a resumed run must share with the checkpoint's run (--epochs may grow, --data-dir move).
+RESUME_MUST_MATCH = ("optimizer", "lr", "batch_size", "seed", "limit", "augment")
 PLOT_NAME = "lenet_mnist_curves.png"
 
 
@@ -58,7 +60,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--limit", type=int, default=None, help="train on the first N images only")
     parser.add_argument("--out", default=os.path.join("runs", "lenet_mnist"), help="output folder")
-    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue from the checkpoint in --out (same settings)"
+    )
     parser.add_argument(
         "--augment", action=argparse.BooleanOptionalAction, default=True, help="random 2-pixel shifts"
     )
@@ -70,6 +74,24 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.lr <= 0:
         parser.error(f"--lr must be positive, got {args.lr}")
     return args
+
+
+def load_checkpoint_to_resume(args: argparse.Namespace, path: str) -> dict:
+    """The checkpoint at `path`, or exit with a message if there is none or its settings differ."""
+    if not os.path.exists(path):
+        sys.exit(f"--resume: no checkpoint at {path}; run without --resume first")
+    checkpoint = tinyconv.load(path)
+    changed = [
+        f"--{name.replace('_', '-')} was {checkpoint['args'].get(name)!r}, now {getattr(args, name)!r}"
+        for name in RESUME_MUST_MATCH
+        if checkpoint["args"].get(name) != getattr(args, name)
+    ]
+    if changed:
+        sys.exit(
+            f"--resume: the checkpoint at {path} was trained with other settings ({'; '.join(changed)}). "
+            "Resume with the same settings, or start a new run in another --out folder."
+        )
+    return checkpoint
 
 
 def make_optimizer(name: str, parameters, lr: float):
@@ -135,6 +157,7 @@ def main(argv=None) -> float:
     args = parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     checkpoint_path = os.path.join(args.out, CHECKPOINT_NAME)
+    checkpoint = load_checkpoint_to_resume(args, checkpoint_path) if args.resume else None
 
     augment = RandomCrop(28, padding=2) if args.augment else None
     train_set = MNIST(args.data_dir, train=True, transform=augment)
@@ -147,17 +170,14 @@ def main(argv=None) -> float:
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr)
     history = {"loss": [], "train_accuracy": [], "test_accuracy": [], "seconds": []}
     start_epoch = 0
-    if args.resume:
-        if not os.path.exists(checkpoint_path):
-            sys.exit(f"--resume: no checkpoint at {checkpoint_path}; run without --resume first")
-        checkpoint = tinyconv.load(checkpoint_path)
+    if checkpoint is not None:
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
         history, start_epoch = checkpoint["history"], checkpoint["epoch"]
         print(f"resumed from {checkpoint_path} after epoch {start_epoch}")
 
     print(
-        f"training LeNet-5 ({sum(p.size for p in model.parameters()):,} parameters) on "
+        f"training LeNet-5 ({sum(p.numel() for p in model.parameters()):,} parameters) on "
         f"{len(train_set):,} images, testing on {len(test_set):,}"
     )
     for epoch in range(start_epoch, args.epochs):

@@ -65,8 +65,8 @@ def test_manual_seed_makes_the_crops_repeatable():
     "arguments, images, message",
     [
         ((9,), numpy.zeros((1, 1, 8, 8)), "does not fit"),
-        ((4, -1), numpy.zeros((1, 1, 8, 8)), "padding must be an int >= 0"),
-        ((0,), numpy.zeros((1, 1, 8, 8)), "size must be an int >= 1"),
+        ((4, -1), numpy.zeros((1, 1, 8, 8)), "padding must be a non-negative int"),
+        ((0,), numpy.zeros((1, 1, 8, 8)), "size must be a positive int"),
         ((4,), numpy.zeros((8, 8)), r"expected a batch \(B, C, H, W\)"),
     ],
 )

@@ -67,3 +67,14 @@ def test_lenet_demo_resume_continues_exactly_where_an_uninterrupted_run_would_be
 def test_lenet_demo_resume_without_a_checkpoint_says_so(tmp_path):
     with pytest.raises(SystemExit, match="no checkpoint"):
         lenet_mnist.main(["--resume", "--out", str(tmp_path), "--epochs", "1"])
+
+
+@needs_mnist
+def test_lenet_demo_refuses_to_resume_with_other_settings(tmp_path):
+    lenet_mnist.main(
+        ["--epochs", "1", "--limit", "64", "--optimizer", "sgd", "--lr", "0.01", "--out", str(tmp_path)]
+    )
+    with pytest.raises(SystemExit, match="--optimizer was 'sgd', now 'adam'"):
+        lenet_mnist.main(
+            ["--epochs", "2", "--limit", "64", "--lr", "0.01", "--out", str(tmp_path), "--resume"]
+        )

@@ -156,7 +156,7 @@ def test_backward_of_a_scalar_starts_from_one():
 
 def test_backward_of_a_non_scalar_without_a_gradient_raises():
     y = random_tensor(3) * 2.0
-    with pytest.raises(RuntimeError, match="gradient argument.*shape \\(3,\\)"):
+    with pytest.raises(ValueError, match="gradient argument.*shape \\(3,\\)"):
         y.backward()
 
 

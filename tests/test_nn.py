@@ -294,13 +294,13 @@ def lenet5_count_from_shapes() -> int:
 
 def test_lenet5_has_61706_parameters():
     assert lenet5_count_from_shapes() == 156 + 2416 + 48120 + 10164 + 850 == 61706
-    assert sum(p.size for p in LeNet5().parameters()) == 61706
+    assert sum(p.numel() for p in LeNet5().parameters()) == 61706
 
 
 def test_lenet5_parameter_count_matches_torch():
     torch = pytest.importorskip("torch")
     assert sum(p.numel() for p in torch_lenet5(torch).parameters()) == sum(
-        p.size for p in LeNet5().parameters()
+        p.numel() for p in LeNet5().parameters()
     )
 
 

@@ -97,6 +97,15 @@ class Function:
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
+    def release(self) -> None:
+        """Forget the inputs and everything forward saved (`self.col`, `self.x`, ...): the graph is
+        used up. The tensors and Functions upstream become garbage as soon as the caller lets go of
+        them, the saved arrays are freed even while an output lives on, and a second backward()
+        through this Function is refused."""
+        vars(self).clear()
+        self.inputs = ()
+        self.released = True
+
     def backward(self, *grad_outputs):
         raise NotImplementedError(f"{type(self).__name__} does not define backward")
 
@@ -191,10 +200,7 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
             grad_inputs = function.backward(*grad_outputs)
             pass_to_inputs(function, grad_inputs, pending)
         if not retain_graph:
-            # Drop the references to the inputs: the tensors and Functions upstream become
-            # garbage as soon as the caller lets go of them, and a second backward() is refused.
-            function.inputs = ()
-            function.released = True
+            function.release()
 
 
 def collect_output_grads(function: Function, pending: dict):
@@ -228,10 +234,16 @@ def pass_to_inputs(function: Function, grad_inputs, pending: dict) -> None:
             f"{type(function).__name__}.backward returned {len(grad_inputs)} gradients "
             f"for {len(function.inputs)} inputs"
         )
-    for tensor, grad in zip(function.inputs, grad_inputs):
+    for position, (tensor, grad) in enumerate(zip(function.inputs, grad_inputs)):
         if not isinstance(tensor, Tensor) or not tensor.requires_grad or grad is None:
             continue
-        grad = sum_to_shape(get_array_module(grad).asarray(grad), tensor.shape)
+        try:
+            grad = sum_to_shape(get_array_module(grad).asarray(grad), tensor.shape)
+        except RuntimeError as error:
+            raise RuntimeError(
+                f"{type(function).__name__}.backward returned a gradient of shape {grad.shape} for its "
+                f"input {position}, of shape {tensor.shape}: {error}"
+            ) from None
         if grad.dtype != tensor.dtype:  # a float64 operand must not turn a float32 gradient into float64
             grad = grad.astype(tensor.dtype)
         if tensor.grad_fn is None:
@@ -247,7 +259,7 @@ def initial_grad(root: Tensor, grad):
     xp = get_array_module(root.data)
     if grad is None:
         if root.data.size != 1:
-            raise RuntimeError(
+            raise ValueError(
                 f"backward() needs a gradient argument for a tensor of shape {root.shape}: "
                 "only a scalar (one-element) tensor has the implicit gradient 1. "
                 "Reduce it first (loss.sum() or loss.mean()) or pass grad= of the same shape."

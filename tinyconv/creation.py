@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy
 
 from tinyconv import random
+from tinyconv.shapes import check_int
 from tinyconv.tensor import DEFAULT_DTYPE, Tensor, to_array
 
 
@@ -12,10 +13,7 @@ def shape_from(shape: tuple) -> tuple:
     """Accept both `zeros(2, 3)` and `zeros((2, 3))`, as PyTorch does."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    for size in shape:
-        if isinstance(size, bool) or not isinstance(size, (int, numpy.integer)) or size < 0:
-            raise ValueError(f"shape must be non-negative ints, got {shape}")
-    return tuple(int(size) for size in shape)
+    return tuple(check_int("tensor creation", f"shape {shape}: each size", size, minimum=0) for size in shape)
 
 
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import numpy
 
+from tinyconv.shapes import check_int
+
 _generator = numpy.random.default_rng()
 
 
 def manual_seed(seed: int) -> None:
     """Reset the global generator to a fixed seed."""
     global _generator
-    if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) or seed < 0:
-        raise ValueError(f"manual_seed: seed must be a non-negative int, got {seed!r}")
-    _generator = numpy.random.default_rng(int(seed))
+    _generator = numpy.random.default_rng(check_int("manual_seed", "seed", seed, minimum=0))
 
 
 def generator() -> numpy.random.Generator:

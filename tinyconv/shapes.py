@@ -1,19 +1,28 @@
-"""Small shape helpers shared by convolution and pooling."""
+"""Small argument helpers shared across tinyconv: integer checks, (height, width) pairs, output sizes."""
 
 from __future__ import annotations
+
+import numbers
+
+
+def is_int(value) -> bool:
+    """True for a Python or NumPy integer (bool excluded: `True` is an int to Python, not a size)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_int(owner: str, name: str, value, minimum: int) -> int:
+    """`value` as an int when it is an integer >= minimum, else a ValueError naming `owner` and `name`."""
+    if not is_int(value) or value < minimum:
+        kind = {0: "a non-negative int", 1: "a positive int"}.get(minimum, f"an int >= {minimum}")
+        raise ValueError(f"{owner}: {name} must be {kind}, got {value!r}")
+    return int(value)
 
 
 def pair(value, name: str) -> tuple[int, int]:
     """Turn an int or a pair of ints into a `(height, width)` pair, as PyTorch's `_pair` does."""
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if isinstance(value, int):
-        return (value, value)
-    if (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    ):
+    if is_int(value):
+        return (int(value), int(value))
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(is_int(v) for v in value):
         return (int(value[0]), int(value[1]))
     raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
 

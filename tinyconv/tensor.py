@@ -70,9 +70,12 @@ class Tensor:
     def dtype(self):
         return self.data.dtype
 
-    @property
-    def size(self) -> int:
-        """Number of elements (NumPy's `size`; PyTorch calls it `numel()`)."""
+    def size(self, dim: int | None = None):
+        """The shape, or the length of axis `dim`, as PyTorch's `size()` (NumPy's `.size` is `numel()`)."""
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self) -> int:
+        """The number of elements."""
         return self.data.size
 
     @property

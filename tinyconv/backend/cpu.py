@@ -38,7 +38,9 @@ def window_view(x_padded, kernel_size, stride, dilation=(1, 1)):
     Returns an array of shape (N, C, kH, kW, OH, OW) whose element [n, c, i, j, oy, ox] is
     x_padded[n, c, oy * sH + i * dH, ox * sW + j * dW]. Stepping `oy` by one moves `sH` rows in
     memory and stepping `i` moves `dH` rows, so the view is built from x_padded's own strides
-    (the "stride trick"); no pixel is copied.
+    (the "stride trick"); no pixel is copied. Never write through it: windows overlap, so one pixel
+    appears in several places of the view. (NumPy could mark it read-only, but CuPy's `as_strided`
+    has no such option, and this code serves both.)
     """
     xp = get_array_module(x_padded)
     n, c, height, width = x_padded.shape
@@ -52,7 +54,6 @@ def window_view(x_padded, kernel_size, stride, dilation=(1, 1)):
         x_padded,
         shape=(n, c, k_h, k_w, out_h, out_w),
         strides=(stride_n, stride_c, stride_y * d_h, stride_x * d_w, stride_y * s_h, stride_x * s_w),
-        writeable=False,
     )
 
 

@@ -16,18 +16,11 @@ tinyconv's global generator, so `tinyconv.manual_seed` makes the run repeatable.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy
 
 from tinyconv.random import generator as global_generator
+from tinyconv.shapes import check_int
 from tinyconv.tensor import Tensor
-
-
-def _check_int_at_least(name: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        kind = "a positive int" if minimum == 1 else "a non-negative int"
-        raise ValueError(f"DataLoader: {name} must be {kind}, got {value!r}")
 
 
 class DataLoader:
@@ -48,9 +41,9 @@ class DataLoader:
         drop_last: bool = False,
         seed: int | None = None,
     ):
-        _check_int_at_least("batch_size", batch_size, minimum=1)
+        check_int("DataLoader", "batch_size", batch_size, minimum=1)
         if seed is not None:
-            _check_int_at_least("seed", seed, minimum=0)
+            check_int("DataLoader", "seed", seed, minimum=0)
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle

@@ -3,7 +3,8 @@
 A dataset file must never look valid when it is not, so `download_verified`
     1. streams the file into a temporary file in the target's own directory (with a progress bar),
     2. checks the SHA-256 digest of its *decompressed* content against the expected one,
-    3. renames it to the target name with `os.replace` (atomic on POSIX and Windows).
+    3. renames it to the target name with `os.replace` (atomic on POSIX and Windows),
+steps 1 and 3 being `tinyconv.serialization.atomic_write`, which also makes every checkpoint.
 Whatever goes wrong (a mirror that answers 404, a connection cut halfway, a file whose digest differs,
 Ctrl-C), the temporary file is removed and the target name is never created; the next mirror is tried.
 
@@ -16,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import tempfile
 import urllib.request
 from collections.abc import Sequence
 
 from tinyconv.data.idx import read_decompressed
+from tinyconv.serialization import atomic_write
 
 TIMEOUT_SECONDS = 30  # per connection attempt and per read: a dead mirror should not hang the run
 CHUNK_BYTES = 1 << 16
@@ -63,22 +64,15 @@ def download_verified(urls: Sequence[str], path, sha256: str) -> None:
 
 
 def _download_from(url: str, path: str, sha256: str) -> None:
-    """One attempt: fetch into a temporary file next to `path`, verify, rename; clean up on any failure."""
-    directory, name = os.path.split(os.path.abspath(path))
-    # The leading dot and the .part suffix keep the temporary file from ever passing for the real one.
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            _fetch(url, file, description=name)
-            file.flush()
-            os.fsync(file.fileno())
+    """One attempt: fetch into a temporary file next to `path`, verify, rename (atomic_write)."""
+
+    def verify(temporary: str) -> None:
         digest = sha256_hex(read_decompressed(temporary))
         if digest != sha256:
             raise ValueError(f"the SHA-256 of its content is {digest}, expected {sha256}")
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):  # still there: the attempt failed (after os.replace it is gone)
-            os.remove(temporary)
+
+    name = os.path.basename(path)
+    atomic_write(path, lambda file: _fetch(url, file, description=name), verify=verify)
 
 
 def _fetch(url: str, file, description: str) -> None:

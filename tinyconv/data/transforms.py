@@ -8,11 +8,10 @@ does: a dataset looks up a whole batch at once (see dataset.py).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy
 
 from tinyconv import random
+from tinyconv.shapes import check_int
 
 
 class RandomCrop:
@@ -25,10 +24,9 @@ class RandomCrop:
     """
 
     def __init__(self, size: int, padding: int = 0, fill=0):
-        for name, value, minimum in (("size", size, 1), ("padding", padding, 0)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-                raise ValueError(f"RandomCrop: {name} must be an int >= {minimum}, got {value!r}")
-        self.size, self.padding, self.fill = int(size), int(padding), fill
+        self.size = check_int("RandomCrop", "size", size, minimum=1)
+        self.padding = check_int("RandomCrop", "padding", padding, minimum=0)
+        self.fill = fill
 
     def __call__(self, images: numpy.ndarray) -> numpy.ndarray:
         if images.ndim != 4:

@@ -45,3 +45,14 @@ def check_non_negative_pair(pair_value: tuple, op: str, name: str) -> None:
     """Raise ValueError unless both entries of a (height, width) pair are >= 0."""
     if min(pair_value) < 0:
         raise ValueError(f"{op}: {name} must be non-negative, got {pair_value}")
+
+
+def check_window_fits(op: str, x_shape: tuple, kernel: tuple, padding: tuple) -> None:
+    """Raise ValueError when the kernel is larger than the padded input (no output pixel at all)."""
+    padded_h = x_shape[2] + 2 * padding[0]
+    padded_w = x_shape[3] + 2 * padding[1]
+    if kernel[0] > padded_h or kernel[1] > padded_w:
+        raise ValueError(
+            f"{op}: kernel {kernel[0]}x{kernel[1]} is larger than the padded input "
+            f"{padded_h}x{padded_w} (input {x_shape[2]}x{x_shape[3]}, padding {padding})"
+        )

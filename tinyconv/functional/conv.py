@@ -45,6 +45,7 @@ from tinyconv.functional.checks import (
     check_positive_pair,
     check_same_dtype,
     check_tensor,
+    check_window_fits,
 )
 from tinyconv.shapes import conv_output_size, pair
 from tinyconv.tensor import Tensor
@@ -64,7 +65,8 @@ class Conv2d(Function):
         col = im2col(x, (k_h, k_w), self.stride, self.padding, self.dilation)  # (N, C*kH*kW, OH*OW)
         # Keep what backward needs: the window matrix (split by group) for dW, the weight for dx,
         # x's shape for col2im.
-        self.col = col.reshape(n, self.groups, -1, out_h * out_w)  # (N, G, C/G*kH*kW, OH*OW)
+        rows_per_group = col.shape[1] // self.groups
+        self.col = col.reshape(n, self.groups, rows_per_group, out_h * out_w)  # (N, G, C/G*kH*kW, OH*OW)
         self.weight = weight
         self.x_shape = x.shape
         self.has_bias = bias is not None
@@ -80,12 +82,13 @@ class Conv2d(Function):
 
     def backward(self, grad_out):
         n, c_out = grad_out.shape[:2]
-        grad = grad_out.reshape(n, self.groups, c_out // self.groups, -1)  # (N, G, C_out/G, OH*OW)
+        pixels = grad_out.shape[2] * grad_out.shape[3]
+        grad = grad_out.reshape(n, self.groups, c_out // self.groups, pixels)  # (N, G, C_out/G, OH*OW)
         weights = self.weight_matrices()
         grad_x = grad_weight = None
         if self.needs_input_grad[0]:
             grad_col = matmul(weights.swapaxes(1, 2), grad)  # (N, G, C/G*kH*kW, OH*OW)
-            grad_col = grad_col.reshape(n, -1, grad_col.shape[-1])
+            grad_col = grad_col.reshape(n, self.groups * grad_col.shape[2], pixels)
             kernel = self.weight.shape[2:]
             grad_x = col2im(grad_col, self.x_shape, kernel, self.stride, self.padding, self.dilation)
         if self.needs_input_grad[1]:
@@ -150,14 +153,3 @@ def check_conv2d_arguments(x, weight, bias, stride: tuple, padding: tuple, dilat
             )
     span = tuple(d * (k - 1) + 1 for d, k in zip(dilation, weight.shape[2:]))
     check_window_fits(op, x.shape, span, padding)
-
-
-def check_window_fits(op: str, x_shape: tuple, kernel: tuple, padding: tuple) -> None:
-    """Raise ValueError when the kernel is larger than the padded input (no output pixel at all)."""
-    padded_h = x_shape[2] + 2 * padding[0]
-    padded_w = x_shape[3] + 2 * padding[1]
-    if kernel[0] > padded_h or kernel[1] > padded_w:
-        raise ValueError(
-            f"{op}: kernel {kernel[0]}x{kernel[1]} is larger than the padded input "
-            f"{padded_h}x{padded_w} (input {x_shape[2]}x{x_shape[3]}, padding {padding})"
-        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tinyconv.autograd import Function
 from tinyconv.backend import get_array_module, is_array
-from tinyconv.functional.checks import check_floating, check_ndim, check_tensor
+from tinyconv.functional.checks import check_floating, check_ndim, check_same_dtype, check_tensor
 from tinyconv.tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -125,6 +125,7 @@ def mse_loss(prediction: Tensor, target, reduction: str = "mean") -> Tensor:
     check_tensor(prediction, op, "prediction")
     target = target if isinstance(target, Tensor) else Tensor(target)
     check_floating(prediction, op, "prediction")
+    check_same_dtype(prediction, target, op, "prediction", "target")
     check_reduction(op, reduction)
     if prediction.shape != target.shape:
         raise ValueError(

@@ -15,16 +15,15 @@ even when windows overlap.
 from __future__ import annotations
 
 from tinyconv.autograd import Function
-from tinyconv.backend import get_array_module
-from tinyconv.backend.cpu import pad_image
+from tinyconv.backend import get_array_module, pad_image
 from tinyconv.functional.checks import (
     check_floating,
     check_ndim,
     check_non_negative_pair,
     check_positive_pair,
     check_tensor,
+    check_window_fits,
 )
-from tinyconv.functional.conv import check_window_fits
 from tinyconv.shapes import conv_output_size, pair
 from tinyconv.tensor import Tensor
 
@@ -131,11 +130,11 @@ class AvgPool2d(Function):
         return grad_pad[:, :, p_h : p_h + height, p_w : p_w + width]
 
 
-def pooling_arguments(op: str, x, kernel_size, stride, padding) -> tuple:
-    """Check a pooling call's arguments and return (kernel, stride, padding) as pairs."""
-    check_tensor(x, op)
-    check_ndim(x, 4, op, "(N, C, H, W)")
-    check_floating(x, op)
+def pooling_window(op: str, kernel_size, stride, padding) -> tuple:
+    """Check a pooling window's arguments and return (kernel, stride, padding) as pairs.
+
+    The checks that need no input, shared by the functions and the layers' constructors.
+    """
     kernel = pair(kernel_size, f"{op}: kernel_size")
     stride = kernel if stride is None else pair(stride, f"{op}: stride")
     padding = pair(padding, f"{op}: padding")
@@ -145,6 +144,15 @@ def pooling_arguments(op: str, x, kernel_size, stride, padding) -> tuple:
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         # As PyTorch: more padding than half a window would create windows made only of padding.
         raise ValueError(f"{op}: padding {padding} must be at most half the kernel size {kernel}")
+    return kernel, stride, padding
+
+
+def pooling_arguments(op: str, x, kernel_size, stride, padding) -> tuple:
+    """Check a pooling call's arguments and return (kernel, stride, padding) as pairs."""
+    check_tensor(x, op)
+    check_ndim(x, 4, op, "(N, C, H, W)")
+    check_floating(x, op)
+    kernel, stride, padding = pooling_window(op, kernel_size, stride, padding)
     check_window_fits(op, x.shape, kernel, padding)
     return kernel, stride, padding
 

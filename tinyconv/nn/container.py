@@ -34,8 +34,10 @@ class ModuleList(Module):
     def __len__(self) -> int:
         return len(list(self.children()))
 
-    def __getitem__(self, index: int) -> Module:
-        return list(self.children())[index]
+    def __getitem__(self, index):
+        """One module for an int; a ModuleList of them for a slice."""
+        children = list(self.children())
+        return ModuleList(children[index]) if isinstance(index, slice) else children[index]
 
     def __iter__(self):
         return self.children()
@@ -50,6 +52,12 @@ class Sequential(ModuleList):
 
     def __init__(self, *modules: Module):
         super().__init__(modules)
+
+    def __getitem__(self, index):
+        """One module for an int; a Sequential of them for a slice (`model.features[:3]` runs the
+        first three layers)."""
+        item = super().__getitem__(index)
+        return Sequential(*item) if isinstance(index, slice) else item
 
     def forward(self, x):
         for module in self.children():

@@ -6,17 +6,16 @@ import numpy
 
 from tinyconv import init
 from tinyconv.functional.conv import conv2d
-from tinyconv.nn.linear import check_size
 from tinyconv.nn.module import Module
 from tinyconv.nn.parameter import Parameter
-from tinyconv.shapes import pair
+from tinyconv.shapes import check_int, pair
 
 
 class Conv2d(Module):
     """Convolution with weight (out_channels, in_channels / groups, kH, kW) and bias (out_channels,).
 
     Input (N, in_channels, H, W) -> output (N, out_channels, OH, OW),
-    OH = floor((H + 2 * padding - kH) / stride) + 1 (see functional/conv.py for the math).
+    OH = floor((H + 2 * padding - dilation * (kH - 1) - 1) / stride) + 1 (see functional/conv.py).
     Initialization: W ~ He uniform for ReLU with fan_in = in_channels / groups * kH * kW; b = 0.
     dilation and groups as in PyTorch (see functional/conv.py).
     """
@@ -34,13 +33,13 @@ class Conv2d(Module):
         groups: int = 1,
     ):
         super().__init__()
-        self.in_channels = check_size("Conv2d", "in_channels", in_channels)
-        self.out_channels = check_size("Conv2d", "out_channels", out_channels)
+        self.in_channels = check_int("Conv2d", "in_channels", in_channels, minimum=1)
+        self.out_channels = check_int("Conv2d", "out_channels", out_channels, minimum=1)
         self.kernel_size = pair(kernel_size, "Conv2d: kernel_size")
         self.stride = pair(stride, "Conv2d: stride")
         self.padding = pair(padding, "Conv2d: padding")
         self.dilation = pair(dilation, "Conv2d: dilation")
-        self.groups = check_size("Conv2d", "groups", groups)
+        self.groups = check_int("Conv2d", "groups", groups, minimum=1)
         if min(self.kernel_size + self.stride + self.dilation) < 1 or min(self.padding) < 0:
             raise ValueError(
                 f"Conv2d: kernel_size, stride and dilation must be positive and padding non-negative, "

@@ -8,13 +8,7 @@ from tinyconv import init
 from tinyconv.functional.linear import linear
 from tinyconv.nn.module import Module
 from tinyconv.nn.parameter import Parameter
-
-
-def check_size(layer: str, name: str, value) -> int:
-    """A layer size must be a positive int: raise a clear error otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
-        raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
-    return int(value)
+from tinyconv.shapes import check_int
 
 
 class Linear(Module):
@@ -27,8 +21,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True):
         super().__init__()
-        self.in_features = check_size("Linear", "in_features", in_features)
-        self.out_features = check_size("Linear", "out_features", out_features)
+        self.in_features = check_int("Linear", "in_features", in_features, minimum=1)
+        self.out_features = check_int("Linear", "out_features", out_features, minimum=1)
         self.weight = Parameter(numpy.empty((self.out_features, self.in_features), dtype=numpy.float32))
         init.kaiming_uniform_(self.weight, nonlinearity="relu")
         self.bias = None

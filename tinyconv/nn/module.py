@@ -15,6 +15,7 @@ import numpy
 
 from tinyconv.backend import get_array_module
 from tinyconv.nn.parameter import Buffer, Parameter
+from tinyconv.tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -158,7 +159,8 @@ class Module:
             problems.append(f"unexpected keys {unexpected}")
         for name, tensor in tensors.items():
             if name in state_dict:
-                shape = tuple(numpy.shape(state_dict[name]))
+                value = state_dict[name]
+                shape = tuple(value.shape if isinstance(value, Tensor) else numpy.shape(value))
                 if shape != tensor.shape:
                     problems.append(
                         f"shape mismatch for '{name}': the state dict has {shape}, "
@@ -168,8 +170,9 @@ class Module:
             raise ValueError(f"load_state_dict into {type(self).__name__} failed: " + "; ".join(problems))
         for name, tensor in tensors.items():
             if name in state_dict:
-                xp = get_array_module(tensor.data)
-                tensor.data[...] = xp.asarray(state_dict[name], dtype=tensor.dtype)
+                value = state_dict[name]
+                value = value.data if isinstance(value, Tensor) else value  # accept tensors too
+                tensor.data[...] = get_array_module(tensor.data).asarray(value, dtype=tensor.dtype)
         return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------------- printing

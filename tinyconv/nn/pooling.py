@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinyconv.functional.pooling import avg_pool2d, max_pool2d
+from tinyconv.functional.pooling import avg_pool2d, max_pool2d, pooling_window
 from tinyconv.nn.module import Module
 
 
@@ -11,6 +11,7 @@ class MaxPool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
+        pooling_window("MaxPool2d", kernel_size, stride, padding)  # bad arguments fail here, not later
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, x):
@@ -26,6 +27,7 @@ class AvgPool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
+        pooling_window("AvgPool2d", kernel_size, stride, padding)  # bad arguments fail here, not later
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, x):

@@ -127,3 +127,10 @@ def check_matmul_shapes(shape_a: tuple, shape_b: tuple) -> None:
             f"({inner_a}) must equal the {'only' if len(shape_b) == 1 else 'second-to-last'} axis "
             f"of the second ({inner_b})"
         )
+    batch_a, batch_b = shape_a[:-2], shape_b[:-2]
+    for size_a, size_b in zip(reversed(batch_a), reversed(batch_b)):
+        if size_a != size_b and 1 not in (size_a, size_b):
+            raise ValueError(
+                f"matmul: the stacks of matrices {batch_a} and {batch_b} (shapes {shape_a} and "
+                f"{shape_b}) do not broadcast: each pair of sizes must be equal or contain a 1"
+            )

@@ -71,6 +71,8 @@ def check_joinable(op: str, tensors, axis: int, new_axis: bool) -> int:
     if not tensors or not all(isinstance(t, Tensor) for t in tensors):
         raise TypeError(f"{op}: expected a non-empty sequence of Tensors, got {tensors!r}")
     first = tensors[0].shape
+    if not new_axis and not first:
+        raise ValueError(f"{op}: cannot join 0-d tensors along an axis they do not have; use stack")
     axis = normalize_axes(axis, len(first) + (1 if new_axis else 0))[0]
     for k, tensor in enumerate(tensors):
         others_equal = (
@@ -115,10 +117,14 @@ def split(tensor: Tensor, split_size_or_sections, axis: int = 0) -> tuple:
         sizes = [
             min(split_size_or_sections, length - start) for start in range(0, length, split_size_or_sections)
         ]
-    else:
+    elif isinstance(split_size_or_sections, (list, tuple)):
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != length or min(sizes, default=0) < 0:
             raise ValueError(
                 f"split: sizes {sizes} must be non-negative and add up to {length}, the length of axis {axis}"
             )
+    else:
+        raise TypeError(
+            f"split: expected a piece size (int) or a list of sizes, got {split_size_or_sections!r}"
+        )
     return Split(sizes, axis)(tensor)

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import numbers
+
 from tinyconv.autograd import Function
 from tinyconv.backend import get_array_module
 
 
 def normalize_axes(axis, ndim: int) -> tuple:
-    """`axis` (None, an int or a tuple, negative allowed) as a sorted tuple of non-negative axes."""
+    """`axis` (None, an int or a tuple, negative allowed) as a sorted tuple of non-negative axes.
+
+    A 0-d tensor accepts axis 0 or -1, as PyTorch does, and has no axis to reduce: ().
+    """
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
     normalized = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+            raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r}")
+        if not -max(ndim, 1) <= a < max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        normalized.append(a % ndim if ndim else 0)
+        if ndim:
+            normalized.append(int(a) % ndim)
     return tuple(sorted(normalized))
 
 

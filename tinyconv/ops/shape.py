@@ -35,7 +35,8 @@ class Transpose(Function):
 
     def forward(self, x):
         axes = tuple(range(x.ndim))[::-1] if self.axes is None else tuple(self.axes)
-        if sorted(a % x.ndim for a in axes) != list(range(x.ndim)) or len(axes) != x.ndim:
+        in_range = all(-x.ndim <= a < x.ndim for a in axes)
+        if not in_range or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
             raise ValueError(
                 f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}"
             )

@@ -20,6 +20,11 @@ class Optimizer:
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
         self.state = {}  # Parameter -> dict of arrays and counters (keyed by the object itself)
+        if isinstance(params, Tensor):
+            raise TypeError(
+                f"{type(self).__name__}: params must be an iterable of tensors (model.parameters() or "
+                "a list), got a single Tensor; wrap it in a list: [tensor]"
+            )
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
@@ -33,6 +38,11 @@ class Optimizer:
                     raise TypeError(
                         f"{type(self).__name__}: can only optimize tensors with requires_grad=True, "
                         f"got {type(parameter).__name__}"
+                    )
+                if not parameter.is_leaf:
+                    raise ValueError(
+                        f"{type(self).__name__}: can't optimize a non-leaf tensor (one computed by an "
+                        "operation): its .grad is never kept; pass the parameters themselves"
                     )
                 if id(parameter) in seen:
                     raise ValueError(f"{type(self).__name__}: a parameter appears more than once")
@@ -60,6 +70,7 @@ class Optimizer:
         """{'state': {index: {...}}, 'param_groups': [...]} with parameters replaced by their index.
 
         The indices count parameters across groups in order, as PyTorch does; arrays are NumPy copies.
+        The optimizer's class name is saved too, so that state cannot be loaded into another kind.
         """
         index_of = {}
         groups = []
@@ -77,10 +88,16 @@ class Optimizer:
                     state[index_of[id(parameter)]] = {
                         key: to_host(value) for key, value in self.state[parameter].items()
                     }
-        return {"state": state, "param_groups": groups}
+        return {"optimizer": type(self).__name__, "state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore hyper-parameters and per-parameter state saved by `state_dict()`."""
+        saved_kind = state_dict.get("optimizer")
+        if saved_kind != type(self).__name__:
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: the state was saved by {saved_kind}; "
+                f"it can only be loaded into a {saved_kind}"
+            )
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups) or any(
             len(saved["params"]) != len(group["params"])
