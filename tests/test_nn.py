@@ -369,3 +369,15 @@ def test_module_list_registers_its_modules_under_their_index():
     assert len(model.layers) == 2 and isinstance(model.layers[1], nn.Linear)
     with pytest.raises(TypeError, match="item 0 must be a Module"):
         nn.ModuleList([3])
+
+
+def test_forward_hooks_see_each_call_and_can_be_removed():
+    layer = nn.Linear(3, 2)
+    seen = []
+    handle = layer.register_forward_hook(lambda module, inputs, output: seen.append((module, output.shape)))
+    layer(tinyconv.randn(4, 3))
+    layer(tinyconv.randn(5, 3))
+    assert seen == [(layer, (4, 2)), (layer, (5, 2))]
+    handle.remove()
+    layer(tinyconv.randn(1, 3))
+    assert len(seen) == 2

@@ -20,14 +20,41 @@ from tinyconv.tensor import Tensor
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
+class HookHandle:
+    """Returned by `register_forward_hook`; `remove()` takes the hook off its module's list."""
+
+    def __init__(self, hooks: list, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
 class Module:
     """Base class for layers and models: subclasses set attributes in `__init__` and write `forward`."""
 
     def __init__(self):
         self.training = True
+        self.forward_hooks = []
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        output = self.forward(*args, **kwargs)
+        for hook in list(getattr(self, "forward_hooks", ())):  # getattr: a subclass may skip __init__
+            hook(self, args, output)
+        return output
+
+    def register_forward_hook(self, hook) -> HookHandle:
+        """Call `hook(module, inputs, output)` after every forward of this module, as PyTorch does.
+
+        Hooks let a tool look inside a model without changing it: `tinyconv.summary` records each
+        layer's output shape, a visualizer grabs feature maps. Returns a handle; `handle.remove()`
+        detaches the hook.
+        """
+        if not hasattr(self, "forward_hooks"):
+            self.forward_hooks = []
+        self.forward_hooks.append(hook)
+        return HookHandle(self.forward_hooks, hook)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
