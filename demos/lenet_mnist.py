@@ -22,7 +22,6 @@ Measured on a 2-core machine with the defaults (batch 32, Adam at 2e-3, 15 epoch
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import resource
 import sys
@@ -100,11 +99,6 @@ def make_optimizer(name: str, parameters, lr: float):
     return optim.Adam(parameters, lr=lr)
 
 
-def cosine_lr(base_lr: float, epoch: int, epochs: int) -> float:
-    """The learning rate for `epoch` (0-based): base_lr * (1 + cos(pi * epoch / epochs)) / 2."""
-    return base_lr * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
-
-
 def train_one_epoch(model, loader, optimizer, description: str) -> tuple[float, float]:
     """One pass over `loader`; returns (mean loss, accuracy) over the epoch's batches."""
     model.train()
@@ -172,17 +166,19 @@ def main(argv=None) -> float:
     start_epoch = 0
     if checkpoint is not None:
         model.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])
+        optimizer.load_state_dict(checkpoint["optimizer"])  # its groups keep 'initial_lr'
         history, start_epoch = checkpoint["history"], checkpoint["epoch"]
         print(f"resumed from {checkpoint_path} after epoch {start_epoch}")
+    # Epoch e (0-based) trains at args.lr * (1 + cos(pi * e / epochs)) / 2: one step() per epoch.
+    # On --resume, last_epoch picks the schedule up after the finished epochs, stretched over this
+    # run's --epochs (PyTorch's way to continue a scheduler).
+    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs, last_epoch=start_epoch - 1)
 
     print(
         f"training LeNet-5 ({sum(p.numel() for p in model.parameters()):,} parameters) on "
         f"{len(train_set):,} images, testing on {len(test_set):,}"
     )
     for epoch in range(start_epoch, args.epochs):
-        for group in optimizer.param_groups:
-            group["lr"] = cosine_lr(args.lr, epoch, args.epochs)
         # The random order and shifts of each epoch depend only on (seed, epoch), so --resume
         # replays the epochs of an uninterrupted run exactly.
         tinyconv.manual_seed(args.seed * 1000 + epoch)
@@ -190,6 +186,7 @@ def main(argv=None) -> float:
         start = time.perf_counter()
         loss, train_accuracy = train_one_epoch(model, loader, optimizer, f"epoch {epoch + 1}/{args.epochs}")
         seconds = time.perf_counter() - start
+        scheduler.step()
         test_accuracy = evaluate(model, test_set)
         for key, value in zip(history, (loss, train_accuracy, test_accuracy, seconds)):
             history[key].append(value)

@@ -15,6 +15,7 @@ A map of the package for a reader:
     data/                MNIST and the DataLoader
     gradcheck.py         compares every hand-written backward with finite differences
     serialization.py     save / load checkpoints atomically
+    models/              LeNet-5 to ResNet; summary(model, input_shape) tables any model's layers
 """
 
 # tensor.py first: the autograd engine and the ops it imports at its end all build on Tensor.
@@ -22,6 +23,7 @@ from tinyconv.tensor import Tensor  # isort: skip
 from tinyconv.autograd import is_grad_enabled, no_grad
 from tinyconv.creation import ones, randn, tensor, zeros
 from tinyconv.gradcheck import GradcheckError, gradcheck  # the function shadows its module's name
+from tinyconv.models.summary import summary
 from tinyconv.ops.join import cat, split, stack
 from tinyconv.random import manual_seed
 from tinyconv.serialization import load, save
@@ -44,4 +46,5 @@ __all__ = [
     "cat",
     "stack",
     "split",
+    "summary",
 ]

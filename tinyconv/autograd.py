@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import weakref
 
-from tinyconv.backend import get_array_module, is_array
+from tinyconv.backend import device_of, get_array_module, is_array
 from tinyconv.tensor import Tensor
 
 _grad_enabled = True
@@ -74,6 +74,7 @@ class Function:
     def __call__(self, *inputs):
         # Which inputs a gradient must reach; a backward may skip the work for the others
         # (the first conv layer, for instance, never needs the gradient of the images).
+        check_one_device(self, inputs)
         self.needs_input_grad = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
         arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
         result = self.forward(*arrays)
@@ -108,6 +109,17 @@ class Function:
 
     def backward(self, *grad_outputs):
         raise NotImplementedError(f"{type(self).__name__} does not define backward")
+
+
+def check_one_device(function: Function, inputs) -> None:
+    """Refuse inputs on two devices: an operation never moves data behind the user's back."""
+    devices = [(position, device_of(t.data)) for position, t in enumerate(inputs) if isinstance(t, Tensor)]
+    for position, device in devices[1:]:
+        if device != devices[0][1]:
+            raise ValueError(
+                f"{type(function).__name__}: all inputs must be on one device, but input {devices[0][0]} is "
+                f"on {devices[0][1]} and input {position} is on {device}; move them with .to('cuda') or .to('cpu')"
+            )
 
 
 def sum_to_shape(grad, shape):

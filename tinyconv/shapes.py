@@ -1,4 +1,4 @@
-"""Small argument helpers shared across tinyconv: integer checks, (height, width) pairs, output sizes."""
+"""Small argument helpers shared across tinyconv: number checks, (height, width) pairs, output sizes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,13 @@ def check_int(owner: str, name: str, value, minimum: int) -> int:
         kind = {0: "a non-negative int", 1: "a positive int"}.get(minimum, f"an int >= {minimum}")
         raise ValueError(f"{owner}: {name} must be {kind}, got {value!r}")
     return int(value)
+
+
+def check_real(owner: str, name: str, value) -> float:
+    """`value` as a float when it is a real number (Python or NumPy; bool excluded), else a TypeError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a real number, got {value!r}")
+    return float(value)
 
 
 def pair(value, name: str) -> tuple[int, int]:

@@ -1,7 +1,7 @@
 """`Tensor`: an ndarray that remembers how it was computed, so gradients can flow back through it.
 
 A Tensor holds
-    data          the values: a NumPy array (CPU) or a CuPy array (GPU)
+    data          the values: a NumPy array (CPU) or a CuPy array (GPU); `device` says which
     grad          dLoss/dTensor after `loss.backward()`, an array of the same shape; None before
     requires_grad whether gradients should be computed for it
     grad_fn       the Function that produced it (None for a leaf: data you made, or a parameter)
@@ -16,7 +16,7 @@ import numbers
 
 import numpy
 
-from tinyconv.backend import get_array_module, is_array
+from tinyconv.backend import device_of, get_array_module, is_array
 
 DEFAULT_DTYPE = numpy.float32
 
@@ -88,6 +88,29 @@ class Tensor:
         """The array module of this tensor's data: `numpy` or `cupy`."""
         return get_array_module(self.data)
 
+    @property
+    def device(self) -> str:
+        """Where the data lives: 'cpu' (a NumPy array) or 'cuda' (a CuPy array on the GPU)."""
+        return device_of(self.data)
+
+    def to(self, device: str) -> Tensor:
+        """This tensor on `device` ('cpu' or 'cuda'): itself if it is there already, else a copy.
+
+        As in PyTorch, the copy is recorded in the graph: a gradient that reaches it flows back to
+        this tensor, on its own device. Moving to 'cuda' without a GPU raises a RuntimeError saying why.
+        """
+        if check_device(device, "Tensor.to") == self.device:
+            return self
+        return ToDevice(device)(self)
+
+    def cuda(self) -> Tensor:
+        """`to('cuda')`."""
+        return self.to("cuda")
+
+    def cpu(self) -> Tensor:
+        """`to('cpu')`."""
+        return self.to("cpu")
+
     def __len__(self) -> int:
         return len(self.data)
 
@@ -102,9 +125,9 @@ class Tensor:
 
     def numpy(self) -> numpy.ndarray:
         """The data as a NumPy array (shared with the tensor on the CPU; copied from a GPU)."""
-        if isinstance(self.data, numpy.ndarray):
-            return self.data
-        return self.data.get()
+        if self.device == "cuda":
+            return self.data.get()
+        return self.data
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -236,5 +259,6 @@ class Tensor:
 # The operator methods above are Functions defined in tinyconv/ops and tinyconv/autograd, and those
 # modules need the Tensor class defined first: importing them here, at the end, breaks the circle.
 from tinyconv import autograd  # noqa: E402
+from tinyconv.cuda import ToDevice, check_device  # noqa: E402
 from tinyconv.ops import arithmetic, reduction, unary  # noqa: E402
 from tinyconv.ops import shape as shape_ops  # noqa: E402

@@ -2,39 +2,161 @@
 
 Every op asks `get_array_module(x)` for the array module of the data it received and calls
 `xp.exp`, `xp.zeros`, ... on it, so the same op code runs on NumPy arrays and on CuPy arrays.
-The three heavy primitives of a convolution (im2col, col2im and the matrix product) are reached
-through `im2col`, `col2im` and `matmul` below. Today they run the array-API implementation in
-`tinyconv/backend/cpu.py`, which works on NumPy arrays and, through `xp`, on CuPy arrays too. The
-GPU backend routes CuPy arrays to its own raw CUDA kernels here, and no layer has to change.
+The heavy primitives are reached through the functions below, which look at where their data lives:
+NumPy arrays go to `tinyconv/backend/cpu.py` (array code, BLAS for the matrix product), CuPy arrays to
+`tinyconv/backend/cuda.py`, tinyconv's own CUDA kernels (kernels/*.cu). So Conv2d and Linear, which
+reach im2col, col2im and matmul only through here, run on those kernels on the GPU, with no cuBLAS or
+cuDNN in the way, and no layer has to know.
+
+One switch, for comparison: `set_gpu_matmul("cupy")` (or the environment variable
+TINYCONV_MATMUL=cupy) sends GPU matrix products to `cupy.matmul` (cuBLAS) instead of kernels/gemm.cu.
 
 CuPy is optional: it is imported only if it is installed, and only when first asked about.
 """
 
 from __future__ import annotations
 
-from tinyconv.backend import cpu
-from tinyconv.backend.array_module import get_array_module, is_array
+import os
 
-__all__ = ["get_array_module", "is_array", "im2col", "col2im", "matmul", "pad_image"]
+from tinyconv.backend import cpu, cuda
+from tinyconv.backend.array_module import cupy_module, get_array_module, is_array
+
+__all__ = [
+    "get_array_module",
+    "is_array",
+    "on_gpu",
+    "device_of",
+    "im2col",
+    "col2im",
+    "matmul",
+    "pad_image",
+    "gpu_matmul",
+    "set_gpu_matmul",
+    "max_pool2d_forward",
+    "max_pool2d_backward",
+    "avg_pool2d_forward",
+    "avg_pool2d_backward",
+    "lrn_forward",
+    "lrn_backward",
+    "bias_relu_forward",
+    "bias_relu_backward",
+]
 
 Pair = tuple[int, int]
+GPU_MATMULS = ("tinyconv", "cupy")  # kernels/gemm.cu, or cupy.matmul (cuBLAS)
+
+
+def on_gpu(*arrays) -> bool:
+    """True if any of the arrays is a CuPy array."""
+    cupy = cupy_module()
+    return cupy is not None and any(isinstance(array, cupy.ndarray) for array in arrays)
+
+
+def device_of(array) -> str:
+    """'cuda' for a CuPy array, 'cpu' for anything else (a NumPy array, a Python number)."""
+    return "cuda" if on_gpu(array) else "cpu"
+
+
+def checked_gpu_matmul(name: str, source: str) -> str:
+    if name not in GPU_MATMULS:
+        raise ValueError(f"{source} must be one of {GPU_MATMULS}, got {name!r}")
+    return name
+
+
+_gpu_matmul = checked_gpu_matmul(os.environ.get("TINYCONV_MATMUL", "tinyconv"), "TINYCONV_MATMUL")
+
+
+def gpu_matmul() -> str:
+    """Which matrix product CuPy arrays get: 'tinyconv' (kernels/gemm.cu, the default) or 'cupy'."""
+    return _gpu_matmul
+
+
+def set_gpu_matmul(name: str) -> str:
+    """Choose the GPU matrix product, 'tinyconv' or 'cupy' (cuBLAS, to compare); returns the previous one."""
+    global _gpu_matmul
+    previous, _gpu_matmul = _gpu_matmul, checked_gpu_matmul(name, "set_gpu_matmul")
+    return previous
+
+
+# ------------------------------------------------------------------------------ convolution's primitives
 
 
 def im2col(x, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1)):
     """Unfold the sliding windows of `x` into a matrix; see `cpu.im2col` for shapes and layout."""
+    if on_gpu(x):
+        return cuda.im2col(x, kernel_size, stride, padding, dilation)
     return cpu.im2col(x, kernel_size, stride, padding, dilation)
 
 
 def col2im(col, x_shape: tuple, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1)):
     """Fold a window matrix back into an image, summing overlaps; see `cpu.col2im`."""
+    if on_gpu(col):
+        return cuda.col2im(col, x_shape, kernel_size, stride, padding, dilation)
     return cpu.col2im(col, x_shape, kernel_size, stride, padding, dilation)
 
 
 def matmul(a, b):
     """The matrix product `a @ b`, with NumPy's rules for stacks of matrices."""
-    return cpu.matmul(a, b)
+    if not on_gpu(a, b):
+        return cpu.matmul(a, b)
+    if _gpu_matmul == "cupy":
+        return cupy_module().matmul(a, b)
+    return cuda.matmul(a, b)
 
 
 def pad_image(x, padding: Pair, value: float = 0.0):
     """`x` (N, C, H, W) with `padding` rows and columns of `value` on each side; see `cpu.pad_image`."""
     return cpu.pad_image(x, padding, value)
+
+
+# ------------------------------------------------------------------------------ pooling, LRN, bias + ReLU
+# Arrays in, arrays out, with the argument lists of kernels/pool.cu, lrn.cu and bias_relu.cu; on the
+# CPU their NumPy twins in cpu.py.
+
+
+def max_pool2d_forward(x, kernel_size: Pair, stride: Pair, padding: Pair):
+    """(y, argmax) of max pooling x (N, C, H, W); see `cpu.max_pool2d_forward`."""
+    backend = cuda if on_gpu(x) else cpu
+    return backend.max_pool2d_forward(x, kernel_size, stride, padding)
+
+
+def max_pool2d_backward(grad_out, argmax, x_shape: tuple, kernel_size: Pair, stride: Pair, padding: Pair):
+    """dx of max pooling, from grad_out and the forward's argmax; see `cpu.max_pool2d_backward`."""
+    backend = cuda if on_gpu(grad_out) else cpu
+    return backend.max_pool2d_backward(grad_out, argmax, x_shape, kernel_size, stride, padding)
+
+
+def avg_pool2d_forward(x, kernel_size: Pair, stride: Pair, padding: Pair):
+    """y of average pooling x (N, C, H, W), zero padding counted; see `cpu.avg_pool2d_forward`."""
+    backend = cuda if on_gpu(x) else cpu
+    return backend.avg_pool2d_forward(x, kernel_size, stride, padding)
+
+
+def avg_pool2d_backward(grad_out, x_shape: tuple, kernel_size: Pair, stride: Pair, padding: Pair):
+    """dx of average pooling; see `cpu.avg_pool2d_backward`."""
+    backend = cuda if on_gpu(grad_out) else cpu
+    return backend.avg_pool2d_backward(grad_out, x_shape, kernel_size, stride, padding)
+
+
+def lrn_forward(x, size: int, alpha: float, beta: float, k: float):
+    """(y, scale) of local response normalization over the channels of x (N, C, ...); see `cpu.lrn_forward`."""
+    backend = cuda if on_gpu(x) else cpu
+    return backend.lrn_forward(x, size, alpha, beta, k)
+
+
+def lrn_backward(grad_out, x, scale, size: int, alpha: float, beta: float):
+    """dx of local response normalization; see `cpu.lrn_backward`."""
+    backend = cuda if on_gpu(grad_out, x, scale) else cpu
+    return backend.lrn_backward(grad_out, x, scale, size, alpha, beta)
+
+
+def bias_relu_forward(x, bias):
+    """max(x + bias[c], 0) for x (N, C, ...) in one pass; see `cpu.bias_relu_forward`."""
+    backend = cuda if on_gpu(x, bias) else cpu
+    return backend.bias_relu_forward(x, bias)
+
+
+def bias_relu_backward(grad_out, y):
+    """(dx, dbias) of bias + ReLU, from its output y; see `cpu.bias_relu_backward`."""
+    backend = cuda if on_gpu(grad_out, y) else cpu
+    return backend.bias_relu_backward(grad_out, y)

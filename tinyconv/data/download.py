@@ -2,14 +2,24 @@
 
 A dataset file must never look valid when it is not, so `download_verified`
     1. streams the file into a temporary file in the target's own directory (with a progress bar),
-    2. checks the SHA-256 digest of its *decompressed* content against the expected one,
+    2. checks its digest against the expected one (`check_digests`),
     3. renames it to the target name with `os.replace` (atomic on POSIX and Windows),
 steps 1 and 3 being `tinyconv.serialization.atomic_write`, which also makes every checkpoint.
 Whatever goes wrong (a mirror that answers 404, a connection cut halfway, a file whose digest differs,
 Ctrl-C), the temporary file is removed and the target name is never created; the next mirror is tried.
 
-Digests of the decompressed content, not of the `.gz` bytes, let the same table check the `.gz`
-file and the raw file a user decompressed by hand. HTTP uses only the standard library (urllib).
+Two kinds of digest, and each dataset lists for each file whichever it knows:
+    sha256  the SHA-256 of the file's *content*, decompressed first when it is gzipped. The same digest
+            checks the `.gz` file and the raw file a user decompressed by hand (MNIST's table).
+    md5     the MD5 of the file's bytes exactly as published: the `.gz` or `.tar.gz` itself. These are the
+            digests the authors of Fashion-MNIST and CIFAR-10 publish; they cannot check a file that was
+            decompressed by hand, so those datasets keep their files as downloaded.
+MD5 is broken for signatures (two files with the same digest can be made), but nobody can make a file
+that matches a digest already published, so it still pins the file; SHA-256 is preferred where known.
+HTTP uses only the standard library (urllib).
+
+The end of the file says where datasets keep their files: `$TINYCONV_DATA/<folder>`, else
+`~/.cache/tinyconv/<folder>`, unless a root folder is given.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ import hashlib
 import http.client
 import os
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tinyconv.data.idx import read_decompressed
 from tinyconv.serialization import atomic_write
@@ -36,17 +46,53 @@ class DownloadError(RuntimeError):
         super().__init__(f"could not download {path}:\n" + "\n".join(f"  {line}" for line in failures))
 
 
+class ChecksumError(ValueError):
+    """A file whose digest is not the expected one: damaged, truncated, or another file."""
+
+
 def sha256_hex(data: bytes) -> str:
     """The SHA-256 digest of `data` as 64 hex digits (the format of `sha256sum`)."""
     return hashlib.sha256(data).hexdigest()
 
 
-def download_verified(urls: Sequence[str], path, sha256: str) -> None:
-    """Fetch `path` from the first of `urls` that delivers content with the expected digest.
+def md5_hex(path) -> str:
+    """The MD5 digest of the file at `path` as 32 hex digits (the format of `md5sum`), read in chunks."""
+    digest = hashlib.md5(usedforsecurity=False)  # a checksum against damage, not a signature
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_digests(
+    path, sha256: str | None = None, md5: str | None = None, content: bytes | None = None
+) -> None:
+    """Raise ChecksumError unless the file at `path` has every digest given (see the module docstring).
+
+    sha256:  expected SHA-256 of the file's content, decompressed when the file is gzipped
+    md5:     expected MD5 of the file's bytes as they are on disk
+    content: the file's decompressed content when the caller has read it already (not read again)
+    Raises IDXError for a damaged gzip file, TypeError when neither digest is given.
+    """
+    if sha256 is None and md5 is None:
+        raise TypeError(f"check_digests needs sha256 or md5 (or both) to check {os.fspath(path)}")
+    if md5 is not None:
+        digest = md5_hex(path)
+        if digest != md5:
+            raise ChecksumError(f"the MD5 of the file is {digest}, expected {md5}")
+    if sha256 is not None:
+        digest = sha256_hex(read_decompressed(path) if content is None else content)
+        if digest != sha256:
+            raise ChecksumError(f"the SHA-256 of its content is {digest}, expected {sha256}")
+
+
+def download_verified(urls: Sequence[str], path, sha256: str | None = None, md5: str | None = None) -> None:
+    """Fetch `path` from the first of `urls` that delivers a file with the expected digests.
 
     urls:   the same file on several mirrors, tried in order
     path:   where the file goes; its directory is created if needed
     sha256: the expected digest of the file's content, decompressed when the file is gzipped
+    md5:    the expected digest of the file's bytes as downloaded (give one of the two, or both)
     Raises DownloadError, listing each URL and why it failed, when none succeeds.
     """
     path = os.fspath(path)
@@ -54,25 +100,24 @@ def download_verified(urls: Sequence[str], path, sha256: str) -> None:
     failures = []
     for url in urls:
         try:
-            _download_from(url, path, sha256)
+            _download_from(url, path, sha256, md5)
             return
         # OSError covers urllib's URLError and HTTPError, refused connections and timeouts;
-        # HTTPException a malformed answer; ValueError a broken gzip or a digest that differs.
+        # HTTPException a malformed answer; ValueError a broken gzip (IDXError) or a digest that differs
+        # (ChecksumError).
         except (OSError, http.client.HTTPException, ValueError) as error:
             failures.append(f"{url}: {error}")
     raise DownloadError(path, failures)
 
 
-def _download_from(url: str, path: str, sha256: str) -> None:
+def _download_from(url: str, path: str, sha256: str | None, md5: str | None) -> None:
     """One attempt: fetch into a temporary file next to `path`, verify, rename (atomic_write)."""
-
-    def verify(temporary: str) -> None:
-        digest = sha256_hex(read_decompressed(temporary))
-        if digest != sha256:
-            raise ValueError(f"the SHA-256 of its content is {digest}, expected {sha256}")
-
     name = os.path.basename(path)
-    atomic_write(path, lambda file: _fetch(url, file, description=name), verify=verify)
+    atomic_write(
+        path,
+        lambda file: _fetch(url, file, description=name),
+        verify=lambda temporary: check_digests(temporary, sha256=sha256, md5=md5),
+    )
 
 
 def _fetch(url: str, file, description: str) -> None:
@@ -94,3 +139,34 @@ def _fetch(url: str, file, description: str) -> None:
     # http.client does not complain when a connection closes early; compare with what was announced.
     if expected is not None and received != expected:
         raise ValueError(f"the connection closed after {received} of {expected} bytes (truncated download)")
+
+
+# ------------------------------------------------------------------------- where datasets keep files
+def data_folder(folder: str) -> str:
+    """`$TINYCONV_DATA/folder` when that variable is set, else `~/.cache/tinyconv/folder`, absolute."""
+    parent = os.environ.get("TINYCONV_DATA") or os.path.join("~", ".cache", "tinyconv")
+    return os.path.abspath(os.path.join(os.path.expanduser(parent), folder))
+
+
+def choose_root(root, folder: str, holds_files: Callable[[str], bool]) -> str:
+    """The folder a dataset reads its files from and downloads them into.
+
+    root=None:  `data_folder(folder)`.
+    root given: `root` itself, unless it holds none of the dataset's files but its subfolder `folder`
+                does (so a general data folder works too); `holds_files(path)` says whether one does.
+    """
+    if root is None:
+        return data_folder(folder)
+    root = os.path.abspath(os.path.expanduser(os.fspath(root)))
+    subfolder = os.path.join(root, folder)
+    if not holds_files(root) and holds_files(subfolder):
+        return subfolder
+    return root
+
+
+def where_looked_for(folder: str) -> str:
+    """The sentence of an error message that repeats `choose_root`'s rule for a dataset's `folder`."""
+    return (
+        f"(A folder given as root may also hold them in its {folder}/ subfolder; with root=None "
+        f"they are looked for in $TINYCONV_DATA/{folder}, else in ~/.cache/tinyconv/{folder}.)"
+    )

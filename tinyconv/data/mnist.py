@@ -3,12 +3,12 @@
 LeCun, Bottou, Bengio and Haffner, "Gradient-based learning applied to document recognition" (1998);
 http://yann.lecun.com/exdb/mnist/. The four files are in the IDX format (see idx.py).
 
-Every file is checked before use: its magic number, that its size matches its header, the SHA-256 digest
-of its content, and that the images and labels are equally many. The digests are written below, so a
-damaged or substituted file is refused with a message saying how to fix it, never used.
+Every file is checked before use: its magic number, that its size matches its header, its digest, and
+that the images and labels are equally many. The digests are written below, so a damaged or substituted
+file is refused with a message saying how to fix it, never used.
 
 Fashion-MNIST and its kin share the file names and the format; such a dataset is a subclass that sets
-other `folder`, `mirrors`, `sha256`, `classes`, `mean` and `std`.
+other `folder`, `mirrors`, `sha256` or `md5`, `classes`, `mean` and `std` (see fashion_mnist.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ import os
 import numpy
 
 from tinyconv.data.dataset import DatasetError, is_single_index
-from tinyconv.data.download import DownloadError, download_verified, sha256_hex
+from tinyconv.data.download import (
+    ChecksumError,
+    DownloadError,
+    check_digests,
+    choose_root,
+    download_verified,
+    where_looked_for,
+)
 from tinyconv.data.idx import IDXError, magic_number, parse_idx, read_decompressed
 
 IMAGES_MAGIC = 2051  # 0x00000803: uint8 values, 3 dimensions (N, rows, cols)
@@ -67,13 +74,16 @@ class MNIST:
         "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
         "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
     }
-    # SHA-256 of each file's decompressed content
+    # Each file's digest, of whichever kind is known (download.py says what each kind checks):
+    # sha256: of the decompressed content, so the .gz file and the decompressed one both pass;
+    # md5:    of the .gz file as published, so only the .gz is used (a dataset whose authors publish MD5s).
     sha256 = {
         "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
         "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
         "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
         "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     }
+    md5: dict[str, str] = {}
     classes = [
         "0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
         "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine",
@@ -136,14 +146,7 @@ class MNIST:
 
     def _find_root(self, root) -> str:
         """The folder to read from and download into; see the class docstring for the rule."""
-        if root is None:
-            data_folder = os.environ.get("TINYCONV_DATA") or os.path.join("~", ".cache", "tinyconv")
-            return os.path.abspath(os.path.join(os.path.expanduser(data_folder), self.folder))
-        root = os.path.abspath(os.path.expanduser(os.fspath(root)))
-        subfolder = os.path.join(root, self.folder)
-        if not self._holds_any_file(root) and self._holds_any_file(subfolder):
-            return subfolder
-        return root
+        return choose_root(root, self.folder, self._holds_any_file)
 
     def _holds_any_file(self, folder: str) -> bool:
         return any(
@@ -153,8 +156,13 @@ class MNIST:
         )
 
     def _path_of(self, name: str) -> str | None:
-        """The file `name` in root, decompressed or `.gz` (the decompressed one when both are there)."""
-        for candidate in (name, name + ".gz"):
+        """The file `name` in root, decompressed or `.gz` (the decompressed one when both are there).
+
+        Only the `.gz` file counts when its digest is an MD5 of the published `.gz`: nothing could check
+        a decompressed one.
+        """
+        candidates = (name, name + ".gz") if name in self.sha256 else (name + ".gz",)
+        for candidate in candidates:
             path = os.path.join(self.root, candidate)
             if os.path.isfile(path):
                 return path
@@ -173,7 +181,8 @@ class MNIST:
         for name in missing:
             try:
                 urls = [mirror + name + ".gz" for mirror in self.mirrors]
-                download_verified(urls, os.path.join(self.root, name + ".gz"), self.sha256[name])
+                path = os.path.join(self.root, name + ".gz")
+                download_verified(urls, path, sha256=self.sha256.get(name), md5=self.md5.get(name))
             except DownloadError as error:
                 raise DatasetError(
                     f"{self._name}: could not download {name}.gz into {self.root} from any mirror "
@@ -184,7 +193,7 @@ class MNIST:
                 ) from None  # the message already holds every mirror's reason
 
     def _load(self, name: str, expected_magic: int) -> numpy.ndarray:
-        """The array in file `name` after every check: gzip, magic number, size, SHA-256."""
+        """The array in file `name` after every check: gzip, magic number, size, digest."""
         path = self._path_of(name)
         try:
             data = read_decompressed(path)
@@ -193,9 +202,10 @@ class MNIST:
                 kind = "images" if expected_magic == IMAGES_MAGIC else "labels"
                 raise IDXError(f"{path} starts with magic number {magic}, expected {expected_magic} ({kind})")
             array = parse_idx(data, source=path)
-            digest, expected = sha256_hex(data), self.sha256[name]
-            if digest != expected:
-                raise IDXError(f"{path}: the SHA-256 of its content is {digest}, expected {expected}")
+            try:
+                check_digests(path, sha256=self.sha256.get(name), md5=self.md5.get(name), content=data)
+            except ChecksumError as error:
+                raise IDXError(f"{path}: {error}") from None
         except IDXError as error:
             raise DatasetError(
                 f"{self._name}: corrupt file, not used and not deleted: {error}\n"
@@ -211,9 +221,9 @@ class MNIST:
         lines += [f"  {first}{name}.gz" for name in names]
         if others:
             lines.append(f"(or the same names from {' or '.join(others)})")
-        lines.append("Keep them gzipped or decompress them, either works.")
-        lines.append(
-            f"(A folder given as root may also hold them in its {self.folder}/ subfolder; with root=None "
-            f"they are looked for in $TINYCONV_DATA/{self.folder}, else in ~/.cache/tinyconv/{self.folder}.)"
-        )
+        if all(name in self.sha256 for name in names):
+            lines.append("Keep them gzipped or decompress them, either works.")
+        else:
+            lines.append("Keep them gzipped: the published MD5 digests that check them are of the .gz files.")
+        lines.append(where_looked_for(self.folder))
         return "\n".join(lines)

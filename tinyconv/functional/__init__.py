@@ -2,29 +2,67 @@
 
 Each op is a Function with a hand-written backward, in the file named for it:
     conv.py        conv2d by im2col + one matrix product
-    pooling.py     max_pool2d, avg_pool2d
-    activation.py  relu, leaky_relu, sigmoid, tanh, softmax, log_softmax
-    loss.py        cross_entropy, mse_loss
+    pooling.py     max_pool2d, avg_pool2d, adaptive_avg_pool2d
+    activation.py  relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu, softplus
+    loss.py        cross_entropy, mse_loss, nll_loss, binary_cross_entropy(_with_logits),
+                   multiclass_hinge_loss
+    padding.py     pad
     linear.py      linear
     flatten.py     flatten
+    recurrent.py   rnn_cell, lstm_cell, gru_cell: one fused time step each
+    embedding.py   embedding
+    normalization.py  local_response_norm, batch_norm
+    dropout.py     dropout, dropout2d
     reference.py   naive loop conv2d and max_pool2d: the specification the fast ones are tested against
 """
 
 from tinyconv.functional.activation import (
+    elu,
+    gelu,
     leaky_relu,
     log_softmax,
     relu,
     sigmoid,
     softmax,
+    softplus,
     tanh,
 )
 from tinyconv.functional.conv import conv2d
+from tinyconv.functional.dropout import dropout, dropout2d
+from tinyconv.functional.embedding import embedding
 from tinyconv.functional.flatten import flatten
 from tinyconv.functional.linear import linear
-from tinyconv.functional.loss import cross_entropy, mse_loss
-from tinyconv.functional.pooling import avg_pool2d, max_pool2d
+from tinyconv.functional.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    mse_loss,
+    multiclass_hinge_loss,
+    nll_loss,
+)
+from tinyconv.functional.normalization import batch_norm, local_response_norm
+from tinyconv.functional.padding import pad
+from tinyconv.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from tinyconv.functional.recurrent import gru_cell, lstm_cell, rnn_cell
 
 __all__ = [
+    "elu",
+    "gelu",
+    "softplus",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "multiclass_hinge_loss",
+    "pad",
+    "adaptive_avg_pool2d",
+    "rnn_cell",
+    "lstm_cell",
+    "gru_cell",
+    "embedding",
+    "local_response_norm",
+    "batch_norm",
+    "dropout",
+    "dropout2d",
     "conv2d",
     "max_pool2d",
     "avg_pool2d",

@@ -1,5 +1,42 @@
-"""Ready-made networks built from tinyconv's own layers."""
+"""Ready-made networks built from tinyconv's own layers, in the order of their papers.
 
-from tinyconv.models.lenet import LeNet5
+Each file cites its paper and tables its network's layers, output shapes and parameter counts:
 
-__all__ = ["LeNet5"]
+    lenet.py      LeNet5 (modern: ReLU, max pooling), LeNet5Classic (1998: scaled tanh, trainable
+                  subsampling, the C3 connection table, the RBF output)                   1998
+    alexnet.py    AlexNet: ReLU, LRN, overlapping pooling, dropout, two towers; a 32x32 variant  2012
+    zfnet.py      ZFNet: AlexNet retuned by visualizing its features                              2013
+    vgg.py        VGG 11/13/16/19: stacks of 3x3 convolutions                                     2014
+    googlenet.py  Inception module (1x1 bottlenecks, branches joined by cat), GoogLeNet           2014
+    resnet.py     BasicBlock, Bottleneck, ResNet18/34/50: identity shortcuts                      2015
+    summary.py    summary(model, input_shape): each layer's output shape and parameter count
+"""
+
+from tinyconv.models.alexnet import AlexNet
+from tinyconv.models.googlenet import GoogLeNet, Inception
+from tinyconv.models.lenet import LeNet5, LeNet5Classic
+from tinyconv.models.resnet import BasicBlock, Bottleneck, ResNet, ResNet18, ResNet34, ResNet50
+from tinyconv.models.summary import summary
+from tinyconv.models.vgg import VGG, vgg11, vgg13, vgg16, vgg19
+from tinyconv.models.zfnet import ZFNet
+
+__all__ = [
+    "LeNet5",
+    "LeNet5Classic",
+    "AlexNet",
+    "ZFNet",
+    "VGG",
+    "vgg11",
+    "vgg13",
+    "vgg16",
+    "vgg19",
+    "Inception",
+    "GoogLeNet",
+    "BasicBlock",
+    "Bottleneck",
+    "ResNet",
+    "ResNet18",
+    "ResNet34",
+    "ResNet50",
+    "summary",
+]

@@ -4,24 +4,55 @@
     parameter.py   Parameter: a tensor the model learns; Buffer: state it keeps but does not learn
     container.py   Sequential, ModuleList
     linear.py      Linear            conv.py     Conv2d
-    pooling.py     MaxPool2d, AvgPool2d
-    activation.py  ReLU, LeakyReLU, Sigmoid, Tanh
+    pooling.py     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
+    activation.py  ReLU, LeakyReLU, Sigmoid, Tanh, ELU, GELU, Softplus, Softmax
     flatten.py     Flatten
+    identity.py    Identity
+    rnn.py         RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU
+    embedding.py   Embedding
+    normalization.py  LocalResponseNorm, BatchNorm1d, BatchNorm2d
+    dropout.py     Dropout, Dropout2d
+    utils.py       clip_grad_norm_ (`nn.utils`)
 Initializers are in tinyconv/init.py (also reachable as `nn.init`).
 """
 
 from tinyconv import init
-from tinyconv.nn.activation import LeakyReLU, ReLU, Sigmoid, Tanh
+from tinyconv.nn import utils
+from tinyconv.nn.activation import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from tinyconv.nn.container import ModuleList, Sequential
 from tinyconv.nn.conv import Conv2d
+from tinyconv.nn.dropout import Dropout, Dropout2d
+from tinyconv.nn.embedding import Embedding
 from tinyconv.nn.flatten import Flatten
+from tinyconv.nn.identity import Identity
 from tinyconv.nn.linear import Linear
 from tinyconv.nn.module import Module
+from tinyconv.nn.normalization import BatchNorm1d, BatchNorm2d, LocalResponseNorm
 from tinyconv.nn.parameter import Buffer, Parameter
-from tinyconv.nn.pooling import AvgPool2d, MaxPool2d
+from tinyconv.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from tinyconv.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
+    "ELU",
+    "GELU",
+    "Softplus",
+    "Softmax",
+    "AdaptiveAvgPool2d",
+    "Identity",
+    "RNNCell",
+    "LSTMCell",
+    "GRUCell",
+    "RNN",
+    "LSTM",
+    "GRU",
+    "Embedding",
+    "LocalResponseNorm",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Dropout",
+    "Dropout2d",
     "init",
+    "utils",
     "Module",
     "Parameter",
     "Buffer",

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from tinyconv.functional.activation import leaky_relu, relu, sigmoid, tanh
+from tinyconv.functional.activation import (
+    GELU_APPROXIMATIONS,
+    elu,
+    gelu,
+    leaky_relu,
+    relu,
+    sigmoid,
+    softmax,
+    softplus,
+    tanh,
+)
 from tinyconv.nn.module import Module
+from tinyconv.shapes import check_real
 
 
 class ReLU(Module):
@@ -39,3 +50,71 @@ class Tanh(Module):
 
     def forward(self, x):
         return tanh(x)
+
+
+class ELU(Module):
+    """x if x > 0 else alpha * (e^x - 1) element-wise. See functional/activation.py."""
+
+    def __init__(self, alpha: float = 1.0):
+        super().__init__()
+        self.alpha = check_real("ELU", "alpha", alpha)
+
+    def forward(self, x):
+        return elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class GELU(Module):
+    """x * Phi(x) element-wise, Phi the standard normal CDF (approximate='tanh': the tanh formula)."""
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        if approximate not in GELU_APPROXIMATIONS:
+            raise ValueError(f"GELU: approximate must be one of {GELU_APPROXIMATIONS}, got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x):
+        return gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """(1/beta) * log(1 + e^(beta x)) element-wise; x itself where beta * x > threshold."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta = check_real("Softplus", "beta", beta)
+        self.threshold = check_real("Softplus", "threshold", threshold)
+        if self.beta == 0:
+            raise ValueError("Softplus: beta must be non-zero (the formula divides by it), got 0")
+
+    def forward(self, x):
+        return softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softmax(Module):
+    """Probabilities along axis `dim` (PyTorch's name for it; F.softmax calls it `axis`).
+
+    `dim` has no default: PyTorch's implicit choice of axis is deprecated, and the batch axis is an
+    easy wrong guess. Classifiers usually train on raw scores with cross_entropy instead, which
+    applies log-softmax itself; this layer is for when the probabilities themselves are wanted.
+    """
+
+    def __init__(self, dim: int):
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, int):
+            raise TypeError(f"Softmax: dim must be an int, got {dim!r}")
+        self.dim = dim
+
+    def forward(self, x):
+        return softmax(x, axis=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

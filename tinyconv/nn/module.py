@@ -14,6 +14,7 @@ from collections import OrderedDict, namedtuple
 import numpy
 
 from tinyconv.backend import get_array_module
+from tinyconv.cuda import check_device, to_device, to_host
 from tinyconv.nn.parameter import Buffer, Parameter
 from tinyconv.tensor import Tensor
 
@@ -156,6 +157,29 @@ class Module:
                 buffer.data = buffer.data.astype(dtype)
         return self
 
+    # ----------------------------------------------------------------------- devices
+    def to(self, device: str) -> Module:
+        """Move every parameter and buffer (and their gradients) to `device`, in place; returns self.
+
+        device: 'cpu' or 'cuda'. The tensors stay the same objects, so an optimizer built on
+        `model.parameters()` keeps them; build it after the move all the same, since the state it
+        creates (momentum, Adam's moments) lives on the device the parameters had at that time.
+        """
+        check_device(device, f"{type(self).__name__}.to")
+        for _, tensor in self.named_tensors_of_kind(Parameter, Buffer):
+            tensor.data = to_device(tensor.data, device, f"{type(self).__name__}.to")
+            if tensor.grad is not None:
+                tensor.grad = to_device(tensor.grad, device, f"{type(self).__name__}.to")
+        return self
+
+    def cuda(self) -> Module:
+        """`to('cuda')`: every parameter and buffer onto the GPU."""
+        return self.to("cuda")
+
+    def cpu(self) -> Module:
+        """`to('cpu')`: every parameter and buffer back to NumPy arrays."""
+        return self.to("cpu")
+
     # ----------------------------------------------------------------------- saving and loading
     def named_state(self):
         """(key, tensor) for everything a checkpoint stores: the parameters and the buffers."""
@@ -163,11 +187,7 @@ class Module:
 
     def state_dict(self) -> OrderedDict:
         """{dotted name: NumPy array copy} for every parameter and buffer: what a checkpoint stores."""
-        state = OrderedDict()
-        for name, tensor in self.named_state():
-            data = tensor.data
-            state[name] = data.copy() if isinstance(data, numpy.ndarray) else data.get()
-        return state
+        return OrderedDict((name, to_host(tensor.data)) for name, tensor in self.named_state())
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
         """Copy the arrays of `state_dict` into the parameters and buffers with the same names.

@@ -1,8 +1,14 @@
-"""`MaxPool2d` and `AvgPool2d`: pooling layers (no parameters)."""
+"""`MaxPool2d`, `AvgPool2d` and `AdaptiveAvgPool2d`: pooling layers (no parameters)."""
 
 from __future__ import annotations
 
-from tinyconv.functional.pooling import avg_pool2d, max_pool2d, pooling_window
+from tinyconv.functional.pooling import (
+    adaptive_avg_pool2d,
+    adaptive_output_size,
+    avg_pool2d,
+    max_pool2d,
+    pooling_window,
+)
 from tinyconv.nn.module import Module
 
 
@@ -36,3 +42,19 @@ class AvgPool2d(Module):
     def extra_repr(self) -> str:
         stride = self.kernel_size if self.stride is None else self.stride
         return f"kernel_size={self.kernel_size}, stride={stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size (int or pair; None keeps that input size): any H x W
+    becomes output_size. AdaptiveAvgPool2d(1) is global average pooling. See functional/pooling.py."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        adaptive_output_size("AdaptiveAvgPool2d", output_size)  # bad arguments fail here, not later
+        self.output_size = output_size
+
+    def forward(self, x):
+        return adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

@@ -3,10 +3,18 @@
 optimizer.py   Optimizer: parameter groups, zero_grad, state_dict / load_state_dict
 sgd.py         SGD (momentum, Nesterov, weight decay)
 adam.py        Adam
+adamw.py       AdamW (decoupled weight decay)
+adagrad.py     Adagrad
+rmsprop.py     RMSprop
+lr_scheduler.py  StepLR, CosineAnnealingLR (`optim.lr_scheduler`)
 """
 
+from tinyconv.optim import lr_scheduler
+from tinyconv.optim.adagrad import Adagrad
 from tinyconv.optim.adam import Adam
+from tinyconv.optim.adamw import AdamW
 from tinyconv.optim.optimizer import Optimizer
+from tinyconv.optim.rmsprop import RMSprop
 from tinyconv.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam"]
+__all__ = ["Optimizer", "SGD", "Adam", "Adagrad", "RMSprop", "AdamW", "lr_scheduler"]

@@ -1,0 +1,279 @@
+"""FashionMNIST on small made-up files in the real format, with a local HTTP server as its mirror.
+
+`SmallFashionMNIST` is FashionMNIST with the MD5 digests of small gzipped IDX files built here byte by
+byte (five training images, three test images, 28 x 28). Fashion-MNIST's authors publish MD5s of the
+`.gz` files, so these tests also show what that means: the `.gz` is checked as downloaded, and a file
+decompressed by hand is not used. At the end, tests on the real files, when TINYCONV_DATA holds them.
+"""
+
+import gzip
+import hashlib
+import os
+import struct
+
+import numpy
+import pytest
+from helpers import closed_port_url, file_server
+
+from tinyconv.data import DatasetError, FashionMNIST
+from tinyconv.data.download import ChecksumError, check_digests
+
+
+def idx_bytes(array: numpy.ndarray) -> bytes:
+    """An IDX uint8 file written out by hand: 00 00 08 ndim, the sizes, the values."""
+    return bytes([0, 0, 8, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
+
+
+def pattern_images(count: int, start: int) -> numpy.ndarray:
+    """Images whose pixel (k, row, col) is (start + 50 k + 5 row + col) mod 256, so a mix-up shows."""
+    k, row, col = numpy.ogrid[:count, :28, :28]
+    return ((start + 50 * k + 5 * row + col) % 256).astype(numpy.uint8)
+
+
+def md5_of(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+TRAIN_IMAGES = pattern_images(5, start=10)
+TRAIN_LABELS = numpy.array([9, 0, 0, 3, 8], dtype=numpy.uint8)
+TEST_IMAGES = pattern_images(3, start=200)
+TEST_LABELS = numpy.array([9, 2, 1], dtype=numpy.uint8)
+CONTENTS = {
+    "train-images-idx3-ubyte": idx_bytes(TRAIN_IMAGES),
+    "train-labels-idx1-ubyte": idx_bytes(TRAIN_LABELS),
+    "t10k-images-idx3-ubyte": idx_bytes(TEST_IMAGES),
+    "t10k-labels-idx1-ubyte": idx_bytes(TEST_LABELS),
+}
+# mtime=0: the same bytes every run, so the MD5 of each .gz file is fixed, as a published file's is.
+GZIPPED = {name: gzip.compress(content, mtime=0) for name, content in CONTENTS.items()}
+TRAIN_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]
+TEST_FILES = ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+
+class SmallFashionMNIST(FashionMNIST):
+    md5 = {name: md5_of(data) for name, data in GZIPPED.items()}
+    mirrors = ("http://127.0.0.1:9/never-used/",)  # each download test sets its own
+
+
+def place(folder, names, gzipped=GZIPPED) -> None:
+    """Write the `.gz` files `names` into `folder`."""
+    os.makedirs(folder, exist_ok=True)
+    for name in names:
+        (folder / (name + ".gz")).write_bytes(gzipped[name])
+
+
+def error_of(*args, **kwargs) -> str:
+    with pytest.raises(DatasetError) as caught:
+        SmallFashionMNIST(*args, **kwargs)
+    return str(caught.value)
+
+
+# ---------------------------------------------------------------------------- the digest table
+def test_md5_checks_the_file_as_stored_and_sha256_checks_its_decompressed_content(tmp_path):
+    path = tmp_path / "labels.gz"
+    path.write_bytes(GZIPPED["t10k-labels-idx1-ubyte"])
+    content = CONTENTS["t10k-labels-idx1-ubyte"]
+
+    check_digests(path, md5=md5_of(GZIPPED["t10k-labels-idx1-ubyte"]))
+    check_digests(path, sha256=hashlib.sha256(content).hexdigest())
+    with pytest.raises(ChecksumError, match="the MD5 of the file is"):
+        check_digests(path, md5=md5_of(content))
+
+
+# ---------------------------------------------------------------------------- reading and checking
+def test_training_and_test_files_are_read_in_file_order(tmp_path):
+    place(tmp_path, TRAIN_FILES + TEST_FILES)
+
+    train = SmallFashionMNIST(tmp_path, download=False)
+    test = SmallFashionMNIST(tmp_path, train=False, download=False)
+
+    numpy.testing.assert_array_equal(train.images, TRAIN_IMAGES)
+    numpy.testing.assert_array_equal(train.labels, TRAIN_LABELS)
+    numpy.testing.assert_array_equal(test.images, TEST_IMAGES)
+    numpy.testing.assert_array_equal(test.labels, TEST_LABELS)
+    assert train.labels.dtype == numpy.int64
+
+
+def test_pixels_are_normalized_with_fashion_mnists_own_mean_and_std(tmp_path):
+    place(tmp_path, TRAIN_FILES)
+    dataset = SmallFashionMNIST(tmp_path, download=False)
+
+    image, label = dataset[3]
+
+    assert image.shape == (1, 28, 28) and image.dtype == numpy.float32 and label == 3
+    pixel = (10 + 50 * 3 + 5 * 4 + 6) % 256  # image 3, row 4, column 6
+    assert image[0, 4, 6] == pytest.approx((pixel / 255 - 0.2860) / 0.3530, rel=1e-6)
+
+
+def test_labels_name_the_articles_of_clothing_in_the_authors_order(tmp_path):
+    place(tmp_path, TRAIN_FILES)
+    dataset = SmallFashionMNIST(tmp_path, download=False)
+
+    names = [dataset.classes[label] for label in dataset.labels]
+
+    assert names == ["Ankle boot", "T-shirt/top", "T-shirt/top", "Dress", "Bag"]
+
+
+def test_an_index_array_gives_a_batch(tmp_path):
+    place(tmp_path, TRAIN_FILES)
+    dataset = SmallFashionMNIST(tmp_path, download=False)
+
+    images, labels = dataset[numpy.array([4, 1])]
+
+    assert images.shape == (2, 1, 28, 28) and labels.tolist() == [8, 0]
+    numpy.testing.assert_array_equal(images[1], dataset[1][0])
+
+
+def test_a_gz_file_whose_md5_differs_is_refused_as_corrupt_and_kept_untouched(tmp_path):
+    damaged = bytearray(CONTENTS["train-images-idx3-ubyte"])
+    damaged[600] ^= 0xFF  # one pixel: a valid IDX file, only the digest tells
+    damaged_gz = gzip.compress(bytes(damaged), mtime=0)
+    place(tmp_path, TRAIN_FILES, gzipped={**GZIPPED, "train-images-idx3-ubyte": damaged_gz})
+
+    message = error_of(tmp_path, download=False)
+
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    assert "corrupt" in message and str(path) in message
+    assert "MD5" in message and SmallFashionMNIST.md5["train-images-idx3-ubyte"] in message
+    assert "by hand" in message
+    assert path.read_bytes() == damaged_gz
+
+
+def test_a_truncated_gz_file_is_refused_as_corrupt(tmp_path):
+    place(tmp_path, TRAIN_FILES)
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    path.write_bytes(GZIPPED["train-labels-idx1-ubyte"][:-8])
+
+    message = error_of(tmp_path, download=False)
+
+    assert "corrupt" in message and str(path) in message and path.exists()
+
+
+def test_decompressed_files_are_not_used_because_the_published_md5_checks_only_the_gz(tmp_path):
+    for name in TRAIN_FILES:
+        (tmp_path / name).write_bytes(CONTENTS[name])
+
+    message = error_of(tmp_path, download=False)
+
+    assert f"are not in {tmp_path} and download=False" in message
+    assert "Keep them gzipped" in message
+
+
+def test_missing_files_with_download_false_are_named_with_the_folder_and_how_to_place_them(tmp_path):
+    folder = tmp_path / "empty"
+
+    message = error_of(folder, download=False)
+
+    assert "download=False" in message and str(folder) in message
+    for name in TRAIN_FILES:
+        assert f"{SmallFashionMNIST.mirrors[0]}{name}.gz" in message
+    assert "by hand" in message and "fashion-mnist/" in message
+    assert not folder.exists()
+
+
+# ------------------------------------------------------------------------------- where the files are
+def test_without_root_the_files_are_looked_for_in_TINYCONV_DATA_fashion_mnist(tmp_path, monkeypatch):
+    monkeypatch.setenv("TINYCONV_DATA", str(tmp_path))
+    place(tmp_path / "fashion-mnist", TRAIN_FILES)
+    place(tmp_path / "mnist", TRAIN_FILES)  # MNIST's folder is not Fashion-MNIST's
+
+    dataset = SmallFashionMNIST(download=False)
+
+    assert dataset.root == str(tmp_path / "fashion-mnist")
+
+
+def test_root_without_the_files_but_with_a_fashion_mnist_subfolder_uses_the_subfolder(tmp_path):
+    place(tmp_path / "fashion-mnist", TRAIN_FILES)
+
+    assert SmallFashionMNIST(tmp_path, download=False).root == str(tmp_path / "fashion-mnist")
+
+
+# --------------------------------------------------------------------------------------- downloads
+@pytest.fixture
+def server():
+    with file_server() as running:
+        yield running
+
+
+def serve(server, folder: str, names, gzipped=GZIPPED) -> str:
+    """Serve the `.gz` files `names` under /folder/ and return that mirror's URL."""
+    for name in names:
+        server.routes[f"/{folder}/{name}.gz"] = gzipped[name]
+    return f"{server.url}/{folder}/"
+
+
+def test_download_fetches_the_gz_files_as_published_and_the_dataset_loads_them(tmp_path, server, monkeypatch):
+    monkeypatch.setattr(SmallFashionMNIST, "mirrors", (serve(server, "fashion", TRAIN_FILES),))
+
+    dataset = SmallFashionMNIST(tmp_path / "new")
+
+    for name in TRAIN_FILES:
+        assert (tmp_path / "new" / (name + ".gz")).read_bytes() == GZIPPED[name]
+    numpy.testing.assert_array_equal(dataset.images, TRAIN_IMAGES)
+
+
+def test_download_tries_the_next_mirror_when_one_serves_a_file_with_another_md5(
+    tmp_path, server, monkeypatch
+):
+    # The same content gzipped with another timestamp: a valid file, but not the published bytes.
+    other_gz = {
+        **GZIPPED,
+        "train-images-idx3-ubyte": gzip.compress(CONTENTS["train-images-idx3-ubyte"], mtime=1),
+    }
+    bad, good = serve(server, "bad", TRAIN_FILES, gzipped=other_gz), serve(server, "good", TRAIN_FILES)
+    monkeypatch.setattr(SmallFashionMNIST, "mirrors", (bad, good))
+
+    SmallFashionMNIST(tmp_path)
+
+    assert server.requests[:2] == ["/bad/train-images-idx3-ubyte.gz", "/good/train-images-idx3-ubyte.gz"]
+    assert (tmp_path / "train-images-idx3-ubyte.gz").read_bytes() == GZIPPED["train-images-idx3-ubyte"]
+
+
+def test_download_rejects_a_truncated_file_and_leaves_nothing_behind(tmp_path, server, monkeypatch):
+    mirror = serve(server, "fashion", TRAIN_FILES)
+    route = "/fashion/train-images-idx3-ubyte.gz"
+    server.routes[route] = server.routes[route][:-20]
+    monkeypatch.setattr(SmallFashionMNIST, "mirrors", (mirror,))
+
+    message = error_of(tmp_path)
+
+    assert "could not download train-images-idx3-ubyte.gz" in message and "MD5" in message
+    assert os.listdir(tmp_path) == []
+
+
+def test_offline_download_names_the_files_the_folder_and_how_to_place_them(tmp_path, monkeypatch):
+    unreachable = closed_port_url("/fashion/")
+    monkeypatch.setattr(SmallFashionMNIST, "mirrors", (unreachable,))
+
+    message = error_of(tmp_path)
+
+    assert message.startswith("SmallFashionMNIST: could not download train-images-idx3-ubyte.gz")
+    assert str(tmp_path) in message and "by hand" in message and "refused" in message.lower()
+    for name in TRAIN_FILES:
+        assert f"{unreachable}{name}.gz" in message
+    assert os.listdir(tmp_path) == []
+
+
+# -------------------------------------------------------------------------------- the real files
+@pytest.fixture(scope="module")
+def real_train_set() -> FashionMNIST:
+    folder = os.path.join(os.environ.get("TINYCONV_DATA", ""), "fashion-mnist")
+    if not os.path.isdir(folder):
+        pytest.skip("set TINYCONV_DATA to a folder whose fashion-mnist/ holds the Fashion-MNIST .gz files")
+    return FashionMNIST(train=True, download=False)
+
+
+def test_real_fashion_mnist_has_60000_training_images_6000_of_each_class(real_train_set):
+    assert real_train_set.images.shape == (60000, 28, 28)
+    assert numpy.bincount(real_train_set.labels).tolist() == [6000] * 10
+
+
+def test_real_training_pixels_have_the_mean_and_std_used_to_normalize_them(real_train_set):
+    # From the histogram of the 47 million pixels: exact, and no float copy of the whole set.
+    counts = numpy.bincount(real_train_set.images.ravel(), minlength=256)
+    values = numpy.arange(256) / 255
+    mean = (counts * values).sum() / counts.sum()
+    std = numpy.sqrt((counts * (values - mean) ** 2).sum() / counts.sum())
+
+    assert mean == pytest.approx(FashionMNIST.mean, abs=1e-4)
+    assert std == pytest.approx(FashionMNIST.std, abs=1e-4)

@@ -1,0 +1,375 @@
+"""The sequence layers nn.RNN, nn.LSTM, nn.GRU (tinyconv/nn/rnn.py): backpropagation through time,
+truncated BPTT, PyTorch's names, shapes and parameter counts, memory linear in the sequence length."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from helpers import random_array
+
+import tinyconv
+from tinyconv import Tensor, nn
+from tinyconv.gradcheck import gradcheck
+
+LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def sequence(steps, batch, features, seed=0, dtype=np.float64, requires_grad=True) -> Tensor:
+    return Tensor(random_array(steps, batch, features, seed=seed, dtype=dtype), requires_grad=requires_grad)
+
+
+def initial_state(kind, layers, batch, hidden, seed=10):
+    """A random initial state (float64 leaves): a tensor, or (h_0, c_0) for the LSTM."""
+    h0 = Tensor(random_array(layers, batch, hidden, seed=seed) * 0.5, requires_grad=True)
+    if kind != "lstm":
+        return h0
+    return h0, Tensor(random_array(layers, batch, hidden, seed=seed + 1) * 0.5, requires_grad=True)
+
+
+def flat(state) -> list:
+    return list(state) if isinstance(state, tuple) else [state]
+
+
+def torch_layer(torch, kind, *args, **kwargs):
+    return {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind](*args, **kwargs)
+
+
+# ------------------------------------------------------------------ names, shapes, counts
+
+
+def test_two_layer_lstm_has_pytorch_parameter_names_in_pytorch_order():
+    assert list(nn.LSTM(3, 5, num_layers=2).state_dict()) == [
+        "weight_ih_l0",
+        "weight_hh_l0",
+        "bias_ih_l0",
+        "bias_hh_l0",
+        "weight_ih_l1",
+        "weight_hh_l1",
+        "bias_ih_l1",
+        "bias_hh_l1",
+    ]
+
+
+@pytest.mark.parametrize("kind, gates", [("rnn", 1), ("lstm", 4), ("gru", 3)])
+def test_layer_parameter_shapes_read_from_input_below_and_hidden_state(kind, gates):
+    shapes = {name: p.shape for name, p in LAYERS[kind](3, 5, num_layers=2).named_parameters()}
+    assert shapes["weight_ih_l0"] == (gates * 5, 3)
+    assert shapes["weight_ih_l1"] == (gates * 5, 5)  # layer 1 reads layer 0's hidden states
+    assert shapes["weight_hh_l1"] == (gates * 5, 5)
+    assert shapes["bias_hh_l1"] == (gates * 5,)
+
+
+@pytest.mark.parametrize("kind, gates", [("rnn", 1), ("lstm", 4), ("gru", 3)])
+def test_layer_parameter_count_follows_the_formula(kind, gates):
+    # Layer 0: G*H*(I + H) weights + 2*G*H biases; each layer above: G*H*(H + H) + 2*G*H.
+    inputs, hidden, layers = 7, 11, 3
+    expected = gates * hidden * (inputs + hidden + 2) + (layers - 1) * gates * hidden * (2 * hidden + 2)
+    assert sum(p.numel() for p in LAYERS[kind](inputs, hidden, num_layers=layers).parameters()) == expected
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("kind", list(LAYERS))
+def test_layer_parameter_count_equals_torch(kind, bias):
+    torch = pytest.importorskip("torch")
+    ours = LAYERS[kind](7, 11, num_layers=3, bias=bias)
+    theirs = torch_layer(torch, kind, 7, 11, num_layers=3, bias=bias)
+    assert sum(p.numel() for p in ours.parameters()) == sum(p.numel() for p in theirs.parameters())
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+@pytest.mark.parametrize("kind", list(LAYERS))
+def test_layer_output_and_final_state_shapes(kind):
+    output, state = LAYERS[kind](3, 5, num_layers=2)(sequence(6, 4, 3, dtype=np.float32))
+    assert output.shape == (6, 4, 5)
+    assert [s.shape for s in flat(state)] == [(2, 4, 5)] * (2 if kind == "lstm" else 1)
+
+
+@pytest.mark.parametrize("kind", list(LAYERS))
+def test_final_hidden_state_of_the_last_layer_is_the_last_output(kind):
+    output, state = LAYERS[kind](3, 5, num_layers=2)(sequence(6, 4, 3, dtype=np.float32))
+    h_n = flat(state)[0]
+    np.testing.assert_array_equal(h_n.data[-1], output.data[-1])
+
+
+def test_batch_first_layer_gives_the_transposed_result_of_the_time_first_layer():
+    tinyconv.manual_seed(0)
+    time_first = nn.GRU(3, 5, num_layers=2)
+    batch_first = nn.GRU(3, 5, num_layers=2, batch_first=True)
+    batch_first.load_state_dict(time_first.state_dict())
+    x = random_array(6, 4, 3, dtype=np.float32)
+    output, h_n = time_first(Tensor(x))
+    output_bf, h_n_bf = batch_first(Tensor(x.transpose(1, 0, 2).copy()))
+    assert output_bf.shape == (4, 6, 5)
+    np.testing.assert_allclose(output_bf.data, output.data.transpose(1, 0, 2), rtol=1e-6)
+    np.testing.assert_allclose(h_n_bf.data, h_n.data, rtol=1e-6)  # h_n stays (num_layers, N, H)
+
+
+def test_layer_is_its_cell_unrolled_over_time_and_stacked():
+    layer = nn.LSTM(3, 4, num_layers=2).double()
+    cells = [nn.LSTMCell(3, 4).double(), nn.LSTMCell(4, 4).double()]
+    for k, cell in enumerate(cells):
+        cell.load_state_dict({name: layer.state_dict()[f"{name}_l{k}"] for name in cell.state_dict()})
+    x = sequence(5, 2, 3, requires_grad=False)
+    output, (h_n, c_n) = layer(x)
+    inputs = [x[t] for t in range(5)]
+    for k, cell in enumerate(cells):
+        state, outputs = None, []
+        for x_t in inputs:
+            state = cell(x_t, state)
+            outputs.append(state[0])
+        inputs = outputs
+        np.testing.assert_allclose(h_n.data[k], state[0].data, rtol=1e-12)
+        np.testing.assert_allclose(c_n.data[k], state[1].data, rtol=1e-12)
+    np.testing.assert_allclose(output.data, np.stack([h.data for h in inputs]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", list(LAYERS))
+def test_layer_without_initial_state_starts_from_zeros(kind):
+    layer = LAYERS[kind](3, 5, num_layers=2)
+    x = sequence(4, 2, 3, dtype=np.float32, requires_grad=False)
+    zeros = Tensor(np.zeros((2, 2, 5), dtype=np.float32))
+    explicit = layer(x, (zeros, zeros) if kind == "lstm" else zeros)[0]
+    np.testing.assert_array_equal(layer(x)[0].data, explicit.data)
+
+
+def test_layer_repr_shows_its_arguments():
+    assert repr(nn.LSTM(3, 5, num_layers=2, batch_first=True)) == "LSTM(3, 5, num_layers=2, batch_first=True)"
+    assert repr(nn.RNN(3, 5, nonlinearity="relu")) == "RNN(3, 5, nonlinearity='relu')"
+
+
+# ------------------------------------------------------------------ backpropagation through time
+
+
+@pytest.mark.parametrize("kind", list(LAYERS))
+def test_two_layer_unrolled_sequence_passes_gradcheck(kind):
+    tinyconv.manual_seed(1)
+    layer = LAYERS[kind](3, 4, num_layers=2).double()
+    x = sequence(4, 2, 3)
+    state = initial_state(kind, 2, 2, 4)
+    parameters = list(layer.parameters())
+    states = flat(state)
+
+    def unrolled(x, *rest):  # gradcheck nudges the parameters in place; they reach the layer itself
+        initial = tuple(rest[: len(states)]) if kind == "lstm" else rest[0]
+        output, final = layer(x, initial)
+        return (output, *flat(final))
+
+    assert gradcheck(unrolled, [x, *states, *parameters]) is True
+
+
+def test_relu_rnn_with_batch_first_and_no_bias_passes_gradcheck():
+    layer = nn.RNN(2, 3, num_layers=2, nonlinearity="relu", bias=False, batch_first=True).double()
+    x = Tensor(random_array(2, 5, 2, seed=4), requires_grad=True)  # (N, T, I)
+    assert gradcheck(lambda x, *p: layer(x)[0], [x, *layer.parameters()]) is True
+
+
+def test_state_reused_across_two_sequences_passes_gradcheck():
+    # One initial state starts two sequences, and the first sequence's final state starts a third:
+    # the gradient of h_0 sums three paths, and the weights' gradients sum over every step of all three.
+    layer = nn.GRU(2, 3).double()
+    a, b, c = sequence(3, 2, 2, seed=1), sequence(2, 2, 2, seed=2), sequence(2, 2, 2, seed=3)
+    h0 = initial_state("gru", 1, 2, 3)
+
+    def three_sequences(a, b, c, h0, *parameters):
+        out_a, h_a = layer(a, h0)
+        out_b, _ = layer(b, h0)
+        out_c, _ = layer(c, h_a)
+        return out_a, out_b, out_c
+
+    assert gradcheck(three_sequences, [a, b, c, h0, *layer.parameters()]) is True
+
+
+def test_gradient_reaches_every_time_step_of_the_input():
+    layer = nn.LSTM(3, 4)
+    x = sequence(6, 2, 3, dtype=np.float32)
+    output, _ = layer(x)
+    output[-1].sum().backward()  # a loss on the last step only
+    assert all(np.abs(x.grad[t]).sum() > 0 for t in range(6))
+
+
+# ------------------------------------------------------------------ truncated BPTT
+
+
+@pytest.mark.parametrize("kind", list(LAYERS))
+def test_chunks_with_a_detached_state_compute_the_same_outputs_as_the_whole_sequence(kind):
+    layer = LAYERS[kind](3, 4, num_layers=2).double()
+    x = random_array(8, 2, 3)
+    whole, _ = layer(Tensor(x))
+    state, chunks = None, []
+    for start in (0, 3, 6):
+        output, state = layer(Tensor(x[start : start + 3]), state)
+        state = tuple(s.detach() for s in state) if kind == "lstm" else state.detach()
+        chunks.append(output.data)
+    np.testing.assert_allclose(np.concatenate(chunks), whole.data, rtol=1e-12)
+
+
+def test_gradient_stops_at_the_detached_state():
+    layer = nn.LSTM(3, 4).double()
+    first, second = sequence(4, 2, 3, seed=1), sequence(4, 2, 3, seed=2)
+    _, (h, c) = layer(first)
+    output, _ = layer(second, (h.detach(), c.detach()))
+    output.sum().backward()
+    assert first.grad is None  # nothing flowed into the first chunk
+    assert second.grad is not None
+
+
+def test_after_detach_the_weight_gradient_is_that_of_the_second_chunk_alone():
+    # Independent reference: the same second chunk, started from a constant copy of the carried state.
+    layer = nn.GRU(3, 4).double()
+    first, second = sequence(4, 2, 3, seed=1), sequence(4, 2, 3, seed=2)
+    _, h = layer(first)
+    output, _ = layer(second, h.detach())
+    output.sum().backward()
+    chunked = {name: p.grad.copy() for name, p in layer.named_parameters()}
+
+    layer.zero_grad()
+    constant_state = Tensor(h.data.copy())
+    output, _ = layer(Tensor(second.data), constant_state)
+    output.sum().backward()
+    for name, parameter in layer.named_parameters():
+        np.testing.assert_allclose(chunked[name], parameter.grad, rtol=1e-12, err_msg=name)
+
+
+# ------------------------------------------------------------------ dropout between layers
+
+
+def test_dropout_between_layers_is_active_in_training_and_off_in_eval():
+    tinyconv.manual_seed(0)
+    with_dropout = nn.LSTM(3, 8, num_layers=2, dropout=0.5)
+    without = nn.LSTM(3, 8, num_layers=2)
+    without.load_state_dict(with_dropout.state_dict())
+    x = sequence(5, 4, 3, dtype=np.float32, requires_grad=False)
+    np.testing.assert_array_equal(with_dropout.eval()(x)[0].data, without(x)[0].data)
+    assert not np.allclose(with_dropout.train()(x)[0].data, without(x)[0].data)
+
+
+def test_dropout_does_not_touch_the_input_of_the_first_layer():
+    # One layer: dropout applies between layers only, so there is none (and a warning says so).
+    with pytest.warns(UserWarning, match="no effect with num_layers=1"):
+        layer = nn.GRU(3, 4, dropout=0.5)
+    x = sequence(5, 2, 3, dtype=np.float32, requires_grad=False)
+    np.testing.assert_array_equal(layer.train()(x)[0].data, layer.eval()(x)[0].data)
+
+
+def test_dropout_must_be_a_probability():
+    with pytest.raises(ValueError, match=r"in \[0, 1\)"):
+        nn.LSTM(3, 4, num_layers=2, dropout=1.5)
+
+
+# ------------------------------------------------------------------ long sequences, memory
+
+
+def test_thousand_step_lstm_with_hidden_128_and_batch_32_runs_forward_and_backward():
+    tinyconv.manual_seed(0)
+    layer = nn.LSTM(8, 128)
+    x = sequence(1000, 32, 8, dtype=np.float32)
+    output, (h_n, c_n) = layer(x)
+    output[-1].sum().backward()
+    assert all(np.isfinite(p.grad).all() for p in layer.parameters())
+    # The last input's gradient does not depend on the 999 steps before it: the same step run alone,
+    # from the state those steps left, gives the same gradient.
+    with tinyconv.no_grad():
+        _, state = layer(Tensor(x.data[:-1]))
+    last = Tensor(x.data[-1:].copy(), requires_grad=True)
+    layer(last, state)[0].sum().backward()
+    np.testing.assert_allclose(x.grad[-1], last.grad[0], rtol=1e-5, atol=1e-7)
+
+
+def peak_bytes_of_forward_and_backward(steps: int) -> int:
+    layer = nn.LSTM(4, 32)
+    x = sequence(steps, 8, 4, dtype=np.float32)
+    tracemalloc.start()
+    try:
+        output, _ = layer(x)
+        output.sum().backward()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_grows_linearly_with_sequence_length():
+    # Twice the steps: about twice the peak memory (a quadratic cost would give four times).
+    short, long = peak_bytes_of_forward_and_backward(100), peak_bytes_of_forward_and_backward(200)
+    assert 1.5 < long / short < 2.5
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_layer_rejects_a_sequence_of_length_zero():
+    with pytest.raises(ValueError, match="the input sequence has length 0"):
+        nn.LSTM(3, 4)(Tensor(np.zeros((0, 2, 3), dtype=np.float32)))
+
+
+def test_batch_first_layer_rejects_a_sequence_of_length_zero():
+    with pytest.raises(ValueError, match=r"length 0 \(shape \(2, 0, 3\), layout \(N, T, input_size\)\)"):
+        nn.GRU(3, 4, batch_first=True)(Tensor(np.zeros((2, 0, 3), dtype=np.float32)))
+
+
+def test_layer_rejects_input_of_the_wrong_size():
+    with pytest.raises(ValueError, match="input has 2 features .* expects input_size=3"):
+        nn.RNN(3, 4)(Tensor(np.zeros((5, 2, 2), dtype=np.float32)))
+
+
+def test_layer_rejects_an_input_without_a_time_axis():
+    with pytest.raises(ValueError, match=r"expected a 3-D input \(T, N, input_size\)"):
+        nn.RNN(3, 4)(Tensor(np.zeros((2, 3), dtype=np.float32)))
+
+
+def test_layer_rejects_an_initial_state_of_the_wrong_shape():
+    x = Tensor(np.zeros((5, 2, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match=r"h_0 has shape \(1, 2, 4\) but expected \(2, 2, 4\)"):
+        nn.GRU(3, 4, num_layers=2)(x, Tensor(np.zeros((1, 2, 4), dtype=np.float32)))
+
+
+def test_lstm_layer_rejects_an_initial_state_that_is_not_a_pair():
+    x = Tensor(np.zeros((5, 2, 3), dtype=np.float32))
+    with pytest.raises(TypeError, match=r"pair \(h_0, c_0\)"):
+        nn.LSTM(3, 4)(x, Tensor(np.zeros((1, 2, 4), dtype=np.float32)))
+
+
+def test_layer_rejects_zero_layers():
+    with pytest.raises(ValueError, match="num_layers must be a positive int, got 0"):
+        nn.LSTM(3, 4, num_layers=0)
+
+
+# ------------------------------------------------------------------ PyTorch
+
+
+@pytest.mark.parametrize(
+    "kind, options",
+    [
+        ("rnn", {"nonlinearity": "tanh"}),
+        ("rnn", {"nonlinearity": "relu"}),
+        ("lstm", {}),
+        ("gru", {}),
+        ("lstm", {"batch_first": True}),
+        ("gru", {"bias": False}),
+    ],
+    ids=["rnn-tanh", "rnn-relu", "lstm", "gru", "lstm-batch-first", "gru-no-bias"],
+)
+def test_layer_matches_torch_in_outputs_states_and_gradients(kind, options):
+    torch = pytest.importorskip("torch")
+    ours = LAYERS[kind](3, 5, num_layers=2, **options).double()
+    theirs = torch_layer(torch, kind, 3, 5, num_layers=2, **options).double()
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    x = random_array(4, 6, 3, seed=1)  # (T, N, I), or (N, T, I) with batch_first
+    batch = 4 if options.get("batch_first") else 6
+    states = [random_array(2, batch, 5, seed=2 + k) * 0.5 for k in range(2 if kind == "lstm" else 1)]
+    tiny_in = [Tensor(a.copy(), requires_grad=True) for a in [x, *states]]
+    torch_in = [torch.tensor(a, requires_grad=True) for a in [x, *states]]
+    pack = tuple if kind == "lstm" else (lambda s: s[0])
+    tiny_out, tiny_state = ours(tiny_in[0], pack(tiny_in[1:]))
+    torch_out, torch_state = theirs(torch_in[0], pack(torch_in[1:]))
+    tiny_all, torch_all = [tiny_out, *flat(tiny_state)], [torch_out, *flat(torch_state)]
+    for k, (a, b) in enumerate(zip(tiny_all, torch_all)):
+        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-12, atol=1e-12, err_msg=f"output {k}")
+    upstream = [random_array(*a.shape, seed=20 + k) for k, a in enumerate(tiny_all)]
+    sum((a * Tensor(g)).sum() for a, g in zip(tiny_all, upstream)).backward()
+    sum((b * torch.from_numpy(g)).sum() for b, g in zip(torch_all, upstream)).backward()
+    for k, (a, b) in enumerate(zip(tiny_in, torch_in)):
+        np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=f"input {k}")
+    for (name, a), b in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
