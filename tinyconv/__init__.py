@@ -16,6 +16,7 @@ A map of the package for a reader:
     gradcheck.py         compares every hand-written backward with finite differences
     serialization.py     save / load checkpoints atomically
     models/              LeNet-5 to ResNet; summary(model, input_shape) tables any model's layers
+    viz.py               a layer's filters and feature maps drawn as images (imports matplotlib when used)
 """
 
 # tensor.py first: the autograd engine and the ops it imports at its end all build on Tensor.
@@ -27,6 +28,9 @@ from tinyconv.models.summary import summary
 from tinyconv.ops.join import cat, split, stack
 from tinyconv.random import manual_seed
 from tinyconv.serialization import load, save
+
+# Cheap to import: viz imports matplotlib only when it draws a figure.
+from tinyconv import viz  # isort: skip
 
 __version__ = "0.1.0"
 
@@ -47,4 +51,5 @@ __all__ = [
     "stack",
     "split",
     "summary",
+    "viz",
 ]

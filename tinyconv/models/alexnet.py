@@ -10,7 +10,7 @@ What it introduced, or first made work at scale:
     maps (-1.4% top-1 error in the paper).
   - Overlapping max pooling: 3x3 windows with stride 2, so neighbouring windows share a row and a
     column (-0.4% top-1 error compared with 2x2 windows of stride 2).
-  - Dropout (p = 0.5) in the first two fully connected layers, which hold 95% of the parameters.
+  - Dropout (p = 0.5) in the first two fully connected layers (the three hold 96% of the parameters).
   - Two GPUs of 3 GB each: every layer is split into two towers of half the channels, and conv2,
     conv4 and conv5 only see the maps of their own tower. That is a grouped convolution, groups=2,
     which halves those layers' weights; conv3 and the fully connected layers cross between the GPUs.

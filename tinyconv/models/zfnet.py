@@ -7,8 +7,8 @@ recorded max positions, ReLU, transposed filters) to see which input patterns ea
 responds to. Doing that to AlexNet showed first-layer filters that were either very high or very low
 frequency, with few in between, and aliasing in the second layer from the large stride. The fix, and
 this architecture: conv1 with 7x7 filters at stride 2 instead of 11x11 at stride 4, conv2 with stride
-2, and dense connections in conv3-conv5 (one GPU, no groups). demos/visualize.py shows the filters and
-feature maps of a trained network in the same spirit.
+2, and dense connections in conv3-conv5 (one GPU, no groups). To look at a layer's feature maps in
+tinyconv, a forward hook (`Module.register_forward_hook`) captures them as the image passes.
 
 The network of the paper's Fig. 3 (input 224x224). The paper does not give its padding; padding 1
 on conv1 and on the first two max pools reproduces the map sizes it reports (110, 55, 26, 13, 6).
