@@ -95,6 +95,7 @@ class CellStep(Function):
         return grads
 
     def in_input_order(self, grads: dict) -> tuple:
+        """The gradients as the tuple backward returns: one per input, in forward's order."""
         return tuple(grads[name] for name in self.input_names)
 
 

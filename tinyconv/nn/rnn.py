@@ -111,16 +111,16 @@ class RNNCellBase(Module):
 class RNNCell(RNNCellBase):
     """One step of the Elman RNN, h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), as torch.nn.RNNCell.
 
-    forward(x, h=None): x (N, input_size), h (N, hidden_size), zeros when left out; returns h'.
+    forward(input, hx=None): input (N, input_size), hx (N, hidden_size), zeros when left out; returns h'.
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh"):
         super().__init__(input_size, hidden_size, bias)
         self.nonlinearity = check_nonlinearity("RNNCell", nonlinearity)
 
-    def forward(self, x, h=None):
-        x = self.input_batch(x)
-        h = zero_state(x, len(x), self.hidden_size) if h is None else h
+    def forward(self, input, hx=None):
+        x = self.input_batch(input)
+        h = zero_state(x, len(x), self.hidden_size) if hx is None else hx
         return rnn_cell(
             x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, nonlinearity=self.nonlinearity
         )
@@ -133,30 +133,30 @@ class RNNCell(RNNCellBase):
 class LSTMCell(RNNCellBase):
     """One LSTM step, as torch.nn.LSTMCell: gates i, f, g, o in the rows of the weights.
 
-    forward(x, state=None): x (N, input_size), state = (h, c), each (N, hidden_size), zeros when left
+    forward(input, hx=None): input (N, input_size), hx = (h, c), each (N, hidden_size), zeros when left
     out; returns (h', c').
     """
 
     gates = 4
 
-    def forward(self, x, state=None):
-        x = self.input_batch(x)
-        if state is None:
-            state = (zero_state(x, len(x), self.hidden_size), zero_state(x, len(x), self.hidden_size))
-        return lstm_cell(x, state, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+    def forward(self, input, hx=None):
+        x = self.input_batch(input)
+        if hx is None:
+            hx = (zero_state(x, len(x), self.hidden_size), zero_state(x, len(x), self.hidden_size))
+        return lstm_cell(x, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
 
 
 class GRUCell(RNNCellBase):
     """One GRU step, as torch.nn.GRUCell: gates r, z, n in the rows of the weights.
 
-    forward(x, h=None): x (N, input_size), h (N, hidden_size), zeros when left out; returns h'.
+    forward(input, hx=None): input (N, input_size), hx (N, hidden_size), zeros when left out; returns h'.
     """
 
     gates = 3
 
-    def forward(self, x, h=None):
-        x = self.input_batch(x)
-        h = zero_state(x, len(x), self.hidden_size) if h is None else h
+    def forward(self, input, hx=None):
+        x = self.input_batch(input)
+        h = zero_state(x, len(x), self.hidden_size) if hx is None else hx
         return gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
 
 
