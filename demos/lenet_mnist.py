@@ -3,11 +3,13 @@
     python demos/lenet_mnist.py                          # the full run (defaults below)
     python demos/lenet_mnist.py --epochs 1 --limit 2000  # a quick smoke run
     python demos/lenet_mnist.py --resume                 # continue from the last checkpoint
+    python demos/lenet_mnist.py --device cuda            # train on the GPU (needs CuPy)
 
 Everything a training loop does is visible here, in order: data -> model -> loss -> backward ->
 optimizer step. Each epoch prints its loss, train and test accuracy and time; the run writes a
 checkpoint and a plot of the curves into --out (default runs/lenet_mnist) and ends with the line
-`test accuracy: 0.XXXX`.
+`test accuracy: 0.XXXX`. With --device cuda the model moves to the GPU once, before the optimizer is
+built, and every batch moves there as it comes out of the loader (`images.to(device)`).
 
 Two choices make 99% reliable rather than lucky (plain Adam at a constant rate reaches about
 98.1-98.9% after 3 epochs and then wanders around 99%):
@@ -65,7 +67,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--augment", action=argparse.BooleanOptionalAction, default=True, help="random 2-pixel shifts"
     )
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where to train")
     args = parser.parse_args(argv)
+    if args.device == "cuda" and not tinyconv.cuda.is_available():
+        parser.error(f"--device cuda: no GPU is available: {tinyconv.cuda.unavailable_reason()}")
     for name in ("epochs", "batch_size", "limit"):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -99,14 +104,15 @@ def make_optimizer(name: str, parameters, lr: float):
     return optim.Adam(parameters, lr=lr)
 
 
-def train_one_epoch(model, loader, optimizer, description: str) -> tuple[float, float]:
-    """One pass over `loader`; returns (mean loss, accuracy) over the epoch's batches."""
+def train_one_epoch(model, loader, optimizer, description: str, device: str = "cpu") -> tuple[float, float]:
+    """One pass over `loader` on `device`; returns (mean loss, accuracy) over the epoch's batches."""
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
     start = time.perf_counter()
     # disable=None: a live bar in a terminal, nothing in a log file (CI), where \r updates are noise.
     progress = tqdm(loader, desc=description, leave=False, mininterval=0.5, file=sys.stdout, disable=None)
     for images, labels in progress:
+        images, labels = images.to(device), labels.to(device)
         logits = model(images)
         loss = F.cross_entropy(logits, labels)
         optimizer.zero_grad()
@@ -122,12 +128,13 @@ def train_one_epoch(model, loader, optimizer, description: str) -> tuple[float, 
     return total_loss / seen, correct / seen
 
 
-def evaluate(model, dataset, batch_size: int = 1000) -> float:
+def evaluate(model, dataset, batch_size: int = 1000, device: str = "cpu") -> float:
     """Accuracy of `model` on `dataset`, without recording a graph."""
     model.eval()
     correct = 0
     with tinyconv.no_grad():
         for images, labels in DataLoader(dataset, batch_size=batch_size):
+            images, labels = images.to(device), labels.to(device)
             correct += int((model(images).data.argmax(axis=1) == labels.data).sum())
     return correct / len(dataset)
 
@@ -160,7 +167,7 @@ def main(argv=None) -> float:
         train_set = Subset(train_set, np.arange(min(args.limit, len(train_set))))
 
     tinyconv.manual_seed(args.seed)
-    model = LeNet5()
+    model = LeNet5().to(args.device)  # initialized on the CPU, so both devices start from the same weights
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr)
     history = {"loss": [], "train_accuracy": [], "test_accuracy": [], "seconds": []}
     start_epoch = 0
@@ -184,10 +191,11 @@ def main(argv=None) -> float:
         tinyconv.manual_seed(args.seed * 1000 + epoch)
         loader = DataLoader(train_set, args.batch_size, shuffle=True)
         start = time.perf_counter()
-        loss, train_accuracy = train_one_epoch(model, loader, optimizer, f"epoch {epoch + 1}/{args.epochs}")
+        description = f"epoch {epoch + 1}/{args.epochs}"
+        loss, train_accuracy = train_one_epoch(model, loader, optimizer, description, args.device)
         seconds = time.perf_counter() - start
         scheduler.step()
-        test_accuracy = evaluate(model, test_set)
+        test_accuracy = evaluate(model, test_set, device=args.device)
         for key, value in zip(history, (loss, train_accuracy, test_accuracy, seconds)):
             history[key].append(value)
         print(
@@ -211,7 +219,11 @@ def main(argv=None) -> float:
         f"checkpoint: {checkpoint_path}\ncurves: {os.path.join(args.out, PLOT_NAME)}\n"
         f"training time {sum(history['seconds']):.1f} s, peak memory {peak_mib:.0f} MiB"
     )
-    final = history["test_accuracy"][-1] if history["test_accuracy"] else evaluate(model, test_set)
+    final = (
+        history["test_accuracy"][-1]
+        if history["test_accuracy"]
+        else evaluate(model, test_set, device=args.device)
+    )
     print(f"test accuracy: {final:.4f}")
     return final
 

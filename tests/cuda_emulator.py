@@ -1,11 +1,11 @@
 """Run kernels/*.cu on the CPU, through a stand-in for CuPy, so the GPU path executes without a GPU.
 
 This is test equipment, not a GPU. Each .cu file is compiled by g++ as C++ with a small header that
-plays CUDA's part: `blockIdx` and `threadIdx` are thread-local variables, `__shared__` memory is a
-static array shared by the threads of the one block that runs at a time, and `__syncthreads()` is a
-barrier. A launch runs every block in turn; in a kernel that synchronizes, the block's threads run as
-real concurrent OS threads (so a missing barrier can show up as a wrong answer), otherwise one after
-the other.
+plays CUDA's part: `blockIdx` and `threadIdx` are global variables set before each thread runs,
+`__shared__` memory is a static array shared by the threads of the one block that runs at a time, and
+in a kernel that synchronizes, the threads of a block are fibers (coroutines) that hand over to each
+other at every `__syncthreads()`, so that all of them reach a barrier before any passes it. A missing
+barrier then shows, every time, as a wrong answer (tests/test_cuda_emulated.py checks that it does).
 
 `FakeCupy` stands in for the `cupy` module: its arrays are NumPy arrays of a distinct type
 (`FakeDeviceArray`), so `get_array_module` tells them apart and tinyconv routes them to its CUDA
@@ -13,9 +13,9 @@ backend, whose launchers then run unchanged. Each launch is checked against the 
 (the number of arguments, a pointer for each array of the right element type, `numpy.int32` for each
 `int`, the right float type for each `scalar_t`), which is what real CuPy needs and cannot check.
 
-What this shows: the kernels' index arithmetic, bounds, tiling and gathers, and the launchers' shapes,
-strides and arguments, compute the same numbers as the NumPy twins. What it cannot show: anything
-about the real GPU (NVRTC, the memory model, warps, speed). The GPU tests (tests/test_gpu.py) do that.
+What this shows: the kernels' index arithmetic, bounds, tiling, barriers and gathers, and the
+launchers' shapes, strides and arguments, compute the same numbers as the NumPy twins. What it cannot
+show: anything about the real GPU (NVRTC, the memory model, warps, speed). tests/test_gpu.py does that.
 """
 
 from __future__ import annotations
@@ -27,35 +27,94 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
 import types
 from pathlib import Path
 
 import numpy
 
 HEADER = r"""
+#include <ucontext.h>
 #include <algorithm>
-#include <barrier>
 #include <cmath>
-#include <memory>
+#include <functional>
+#include <vector>
 using std::isnan; using std::max; using std::min; using std::pow;
 struct uint3 { unsigned int x, y, z; };
-thread_local uint3 threadIdx, blockIdx;
-uint3 blockDim, gridDim;
-static std::unique_ptr<std::barrier<>> block_barrier;
-inline void __syncthreads() { block_barrier->arrive_and_wait(); }
+uint3 threadIdx, blockIdx, blockDim, gridDim;
 #define __global__
 #define __device__
 #define __shared__ static
-extern "C" void emulator_set_launch(unsigned gx, unsigned gy, unsigned gz, unsigned threads) {
+
+// The threads of a block that synchronizes run as fibers (coroutines) on one OS thread: each runs
+// until its next __syncthreads(), then hands over to the next, so every thread reaches a barrier
+// before any passes it. A missing barrier lets a thread run ahead of data the others have not
+// written yet, and the numbers come out wrong: the same thing every run.
+static ucontext_t scheduler;
+static std::vector<ucontext_t> fibers;
+static std::vector<std::vector<char>> stacks;
+static std::vector<bool> finished;
+static unsigned current;
+static const std::function<void()>* fiber_job;
+
+inline void __syncthreads() { swapcontext(&fibers[current], &scheduler); }
+
+static void fiber_entry() {
+    (*fiber_job)();
+    finished[current] = true;  // returning resumes the scheduler (uc_link)
+}
+
+static void run_block_as_fibers(unsigned threads, const std::function<void()>& thread) {
+    fibers.resize(threads);
+    stacks.resize(threads);
+    finished.assign(threads, false);
+    fiber_job = &thread;
+    for (unsigned t = 0; t < threads; ++t) {
+        stacks[t].resize(1 << 16);
+        getcontext(&fibers[t]);
+        fibers[t].uc_stack.ss_sp = stacks[t].data();
+        fibers[t].uc_stack.ss_size = stacks[t].size();
+        fibers[t].uc_link = &scheduler;
+        makecontext(&fibers[t], fiber_entry, 0);
+    }
+    for (bool running = true; running;) {  // one round: every thread up to its next barrier
+        running = false;
+        for (unsigned t = 0; t < threads; ++t) {
+            if (finished[t]) continue;
+            current = t;
+            threadIdx = {t, 0, 0};
+            swapcontext(&scheduler, &fibers[t]);
+            running = running || !finished[t];
+        }
+    }
+}
+
+// Run `thread` for every thread of every block, one block at a time (so `static` is block-shared).
+static void run_grid(unsigned gx, unsigned gy, unsigned gz, unsigned threads, bool synchronizes,
+                     const std::function<void()>& thread) {
     gridDim = {gx, gy, gz};
     blockDim = {threads, 1, 1};
-    block_barrier = std::make_unique<std::barrier<>>(threads);
+    for (unsigned z = 0; z < gz; ++z)
+        for (unsigned y = 0; y < gy; ++y)
+            for (unsigned x = 0; x < gx; ++x) {
+                blockIdx = {x, y, z};
+                if (synchronizes) {
+                    run_block_as_fibers(threads, thread);
+                    continue;
+                }
+                for (unsigned t = 0; t < threads; ++t) {
+                    threadIdx = {t, 0, 0};
+                    thread();
+                }
+            }
 }
-extern "C" void emulator_set_thread(unsigned bx, unsigned by, unsigned bz, unsigned tx) {
-    blockIdx = {bx, by, bz};
-    threadIdx = {tx, 0, 0};
-}
+"""
+
+# One entry point per kernel, generated from its signature: unpacks the arguments and runs the grid.
+LAUNCHER = """
+extern "C" void emulate_{name}(unsigned gx, unsigned gy, unsigned gz, unsigned threads, int synchronizes,
+                              void** args) {{
+    run_grid(gx, gy, gz, threads, synchronizes, [&] {{ {name}({arguments}); }});
+}}
 """
 
 SCALARS = {"float": numpy.float32, "double": numpy.float64}
@@ -91,11 +150,21 @@ class Signature:
     def __init__(self, name: str, parameters: str, scalar: str):
         self.name = name
         self.kinds = []
+        self.c_types = []
         for parameter in parameters.split(","):
+            self.c_types.append(re.fullmatch(r"\s*(.*?)\s*\w+\s*", parameter, flags=re.S).group(1))
             words = parameter.replace("*", " * ").split()
             base = next(w for w in words if w in ("scalar_t", "int", "float", "double"))
-            dtype = numpy.dtype(numpy.int32 if base == "int" else SCALARS[scalar if base == "scalar_t" else base])
+            dtype = numpy.dtype(
+                numpy.int32 if base == "int" else SCALARS[scalar if base == "scalar_t" else base]
+            )
             self.kinds.append(("pointer" if "*" in words else "value", dtype))
+
+    def launcher_source(self) -> str:
+        arguments = ", ".join(
+            f"*reinterpret_cast<{c_type}*>(args[{i}])" for i, c_type in enumerate(self.c_types)
+        )
+        return LAUNCHER.format(name=self.name, arguments=arguments)
 
     def ctypes_arguments(self, args) -> list:
         if len(args) != len(self.kinds):
@@ -111,7 +180,9 @@ class Signature:
                 converted.append(ctypes.c_void_p(arg.ctypes.data))
             else:
                 if not isinstance(arg, numpy.generic) or arg.dtype != dtype:
-                    raise TypeError(f"{where} must be a numpy {dtype} scalar, got {arg!r} ({type(arg).__name__})")
+                    raise TypeError(
+                        f"{where} must be a numpy {dtype} scalar, got {arg!r} ({type(arg).__name__})"
+                    )
                 converted.append(CTYPES[dtype](arg.item()))
         return converted
 
@@ -120,40 +191,29 @@ class EmulatedKernel:
     """A kernel of an emulated module, called like a CuPy RawKernel: kernel(grid, block, args)."""
 
     def __init__(self, library, signature: Signature, synchronizes: bool):
-        self.function = getattr(library, signature.name)
-        self.function.restype = None
-        self.library, self.signature, self.synchronizes = library, signature, synchronizes
+        self.entry = getattr(library, f"emulate_{signature.name}")
+        self.entry.restype = None
+        self.signature, self.synchronizes = signature, synchronizes
 
     def __call__(self, grid, block, args, shared_mem: int = 0):
         grid = tuple(grid) + (1,) * (3 - len(grid))
         block = tuple(block) + (1,) * (3 - len(block))
         if block[1:] != (1, 1) or not 1 <= block[0] <= 1024:
-            raise ValueError(f"{self.signature.name}: the emulator runs 1-D blocks of 1..1024 threads, got {block}")
+            raise ValueError(
+                f"{self.signature.name}: the emulator runs 1-D blocks of 1..1024 threads, got {block}"
+            )
         if not all(1 <= g for g in grid) or grid[1] > 65535 or grid[2] > 65535:
             raise ValueError(f"{self.signature.name}: invalid grid {grid}")
-        arguments = self.signature.ctypes_arguments(args)
-        threads = block[0]
-        self.library.emulator_set_launch(*grid, threads)
-        for bz in range(grid[2]):
-            for by in range(grid[1]):
-                for bx in range(grid[0]):
-                    if self.synchronizes:
-                        self.run_block_concurrently((bx, by, bz), threads, arguments)
-                    else:
-                        for tx in range(threads):
-                            self.library.emulator_set_thread(bx, by, bz, tx)
-                            self.function(*arguments)
-
-    def run_block_concurrently(self, block_index, threads: int, arguments) -> None:
-        def run(tx: int) -> None:
-            self.library.emulator_set_thread(*block_index, tx)
-            self.function(*arguments)  # ctypes releases the GIL: the threads meet at the barriers
-
-        workers = [threading.Thread(target=run, args=(tx,)) for tx in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
+        values = self.signature.ctypes_arguments(args)
+        pointers = (ctypes.c_void_p * len(values))(
+            *(ctypes.cast(ctypes.pointer(v), ctypes.c_void_p) for v in values)
+        )
+        self.entry(
+            *(ctypes.c_uint(g) for g in grid),
+            ctypes.c_uint(block[0]),
+            ctypes.c_int(self.synchronizes),
+            pointers,
+        )
 
 
 class EmulatedModule:
@@ -169,20 +229,24 @@ class EmulatedModule:
             if not match:
                 raise ValueError(f"the emulator understands only -DSCALAR=..., got option {option!r}")
             scalar = match.group(1)
-        digest = hashlib.sha256((HEADER + code + scalar).encode()).hexdigest()[:16]
+        signatures = {
+            name: Signature(name, parameters, scalar) for name, parameters in KERNEL_SIGNATURE.findall(code)
+        }
+        launchers = "".join(signature.launcher_source() for signature in signatures.values())
+        digest = hashlib.sha256((HEADER + code + launchers + scalar).encode()).hexdigest()[:16]
         library = self.build_dir / f"{digest}.so"
         if not library.exists():
             self.build_dir.mkdir(exist_ok=True)
             source = self.build_dir / f"{digest}.{os.getpid()}.cpp"
-            source.write_text(HEADER + f"#define SCALAR {scalar}\n" + code)
+            source.write_text(HEADER + f"#define SCALAR {scalar}\n" + code + launchers)
             partial = library.with_suffix(f".{os.getpid()}.tmp")
             command = ["g++", "-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", "-Wno-unknown-pragmas"]
-            subprocess.run(command + ["-o", str(partial), str(source)], check=True, capture_output=True, text=True)
+            subprocess.run(
+                command + ["-o", str(partial), str(source)], check=True, capture_output=True, text=True
+            )
             os.replace(partial, library)  # atomic: a test run beside this one never loads half a file
         self.library = ctypes.CDLL(str(library))
-        self.signatures = {
-            name: Signature(name, parameters, scalar) for name, parameters in KERNEL_SIGNATURE.findall(code)
-        }
+        self.signatures = signatures
         self.synchronizes = "__syncthreads" in code
 
     def get_function(self, name: str) -> EmulatedKernel:
@@ -216,8 +280,8 @@ class FakeCupy(types.ModuleType):
 
     def __getattr__(self, name: str):
         value = getattr(numpy, name)
-        if isinstance(value, type) or not callable(value):
-            return value
+        if isinstance(value, (type, numpy.ufunc)) or not callable(value):
+            return value  # ufuncs keep the array type of their inputs, and their methods (add.at)
 
         def on_device(*args, **kwargs):
             return to_device(value(*args, **kwargs))

@@ -117,8 +117,9 @@ def check_one_device(function: Function, inputs) -> None:
     for position, device in devices[1:]:
         if device != devices[0][1]:
             raise ValueError(
-                f"{type(function).__name__}: all inputs must be on one device, but input {devices[0][0]} is "
-                f"on {devices[0][1]} and input {position} is on {device}; move them with .to('cuda') or .to('cpu')"
+                f"{type(function).__name__}: all inputs must be on one device, but input {devices[0][0]} "
+                f"is on {devices[0][1]} and input {position} is on {device}; move them with .to('cuda') "
+                "or .to('cpu')"
             )
 
 

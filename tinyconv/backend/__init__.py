@@ -139,7 +139,7 @@ def avg_pool2d_backward(grad_out, x_shape: tuple, kernel_size: Pair, stride: Pai
 
 
 def lrn_forward(x, size: int, alpha: float, beta: float, k: float):
-    """(y, scale) of local response normalization over the channels of x (N, C, ...); see `cpu.lrn_forward`."""
+    """(y, scale) of LRN across the channels of x (N, C, ...); see `cpu.lrn_forward`."""
     backend = cuda if on_gpu(x) else cpu
     return backend.lrn_forward(x, size, alpha, beta, k)
 

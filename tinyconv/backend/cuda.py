@@ -119,7 +119,9 @@ class GemmPlan(NamedTuple):
     b_inner: int
 
 
-def gemm_plan(batch_shape: tuple, m: int, n: int, k: int, a_strides: tuple, b_strides: tuple) -> GemmPlan | None:
+def gemm_plan(
+    batch_shape: tuple, m: int, n: int, k: int, a_strides: tuple, b_strides: tuple
+) -> GemmPlan | None:
     """Describe `a @ b` for kernels/gemm.cu, or None if its batch needs more than two levels.
 
     a: batch_shape + (m, k) and b: batch_shape + (k, n), already broadcast to the same batch (a stride
@@ -154,7 +156,19 @@ def gemm_plan(batch_shape: tuple, m: int, n: int, k: int, a_strides: tuple, b_st
         return None
     (inner_size, a_inner, b_inner), (outer_size, a_outer, b_outer) = (merged + [(1, 0, 0), (1, 0, 0)])[:2]
     return GemmPlan(
-        m, n, k, a_sm, a_sk, b_sk, b_sn, outer_size * inner_size, inner_size, a_outer, a_inner, b_outer, b_inner
+        m,
+        n,
+        k,
+        a_sm,
+        a_sk,
+        b_sk,
+        b_sn,
+        outer_size * inner_size,
+        inner_size,
+        a_outer,
+        a_inner,
+        b_outer,
+        b_inner,
     )
 
 
@@ -176,10 +190,12 @@ def kernel_dir() -> Path:
     for folder in candidates:
         if (folder / "gemm.cu").is_file():
             return folder
-    raise FileNotFoundError(f"tinyconv's CUDA sources (gemm.cu, ...) are in neither of {[str(c) for c in candidates]}")
+    raise FileNotFoundError(
+        f"tinyconv's CUDA sources (gemm.cu, ...) are in neither of {[str(c) for c in candidates]}"
+    )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compiled_module(cupy, file_stem: str, scalar: str):
     """kernels/<file_stem>.cu compiled for one element type (`cupy` is part of the cache key)."""
     source = (kernel_dir() / f"{file_stem}.cu").read_text(encoding="utf-8")
@@ -222,7 +238,7 @@ def gpu_arrays(op: str, *arrays):
     return cupy
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def multiprocessor_count(cupy, device_id: int) -> int:
     return int(cupy.cuda.Device(device_id).attributes["MultiProcessorCount"])
 
@@ -251,7 +267,7 @@ def im2col(x, kernel_size, stride, padding, dilation=(1, 1)):
 
 
 def col2im(col, x_shape, kernel_size, stride, padding, dilation=(1, 1)):
-    """dx (N, C, H, W) from col, each pixel gathering its window entries (kernels/col2im.cu); see cpu.col2im."""
+    """dx (N, C, H, W) from col, each pixel gathering its entries (kernels/col2im.cu); see cpu.col2im."""
     cupy = gpu_arrays("col2im", col)
     col = cupy.ascontiguousarray(col)
     geometry = window_geometry(x_shape, kernel_size, stride, padding, dilation)
@@ -335,7 +351,7 @@ def max_pool2d_forward(x, kernel_size, stride, padding):
 
 
 def max_pool2d_backward(grad_out, argmax, x_shape, kernel_size, stride, padding):
-    """dx (N, C, H, W), one thread per pixel gathering from the windows it won; see cpu.max_pool2d_backward."""
+    """dx (N, C, H, W), each pixel gathering from the windows it won; see cpu.max_pool2d_backward."""
     cupy = gpu_arrays("max_pool2d backward", grad_out)
     grad_out = cupy.ascontiguousarray(grad_out)
     argmax = cupy.ascontiguousarray(argmax, dtype=numpy.int32)
@@ -347,7 +363,7 @@ def max_pool2d_backward(grad_out, argmax, x_shape, kernel_size, stride, padding)
 
 
 def avg_pool2d_forward(x, kernel_size, stride, padding):
-    """y (N, C, OH, OW), the window means (padding counted), with kernels/pool.cu; see cpu.avg_pool2d_forward."""
+    """y (N, C, OH, OW), the window means (padding counted); see cpu.avg_pool2d_forward."""
     cupy = gpu_arrays("avg_pool2d", x)
     x = cupy.ascontiguousarray(x)
     out_size = pooled_size(x.shape, kernel_size, stride, padding)
@@ -363,7 +379,9 @@ def avg_pool2d_backward(grad_out, x_shape, kernel_size, stride, padding):
     grad_out = cupy.ascontiguousarray(grad_out)
     dx = cupy.empty(tuple(x_shape), dtype=grad_out.dtype)
     geometry = pool_geometry(x_shape, grad_out.shape[2:], kernel_size, stride, padding)
-    launch_elementwise("pool", "avg_pool_backward", dx.dtype, dx.size, (grad_out, dx) + int32(dx.size, *geometry))
+    launch_elementwise(
+        "pool", "avg_pool_backward", dx.dtype, dx.size, (grad_out, dx) + int32(dx.size, *geometry)
+    )
     return dx
 
 
@@ -381,28 +399,38 @@ def lrn_forward(x, size: int, alpha: float, beta: float, k: float):
     x = cupy.ascontiguousarray(x)
     y, scale = cupy.empty_like(x), cupy.empty_like(x)
     real = x.dtype.type
-    args = (x, y, scale) + int32(x.size, *channel_geometry(x.shape), size) + (real(alpha), real(beta), real(k))
+    args = (
+        (x, y, scale) + int32(x.size, *channel_geometry(x.shape), size) + (real(alpha), real(beta), real(k))
+    )
     launch_elementwise("lrn", "lrn_forward", x.dtype, x.size, args)
     return y, scale
 
 
 def lrn_backward(grad_out, x, scale, size: int, alpha: float, beta: float):
-    """dx for x (N, C, ...), each element gathering over the channels whose window holds it; see cpu.lrn_backward."""
+    """dx for x (N, C, ...), gathered over the channels whose window holds it; see cpu.lrn_backward."""
     cupy = gpu_arrays("local_response_norm backward", grad_out, x, scale)
     grad_out, x, scale = (cupy.ascontiguousarray(array) for array in (grad_out, x, scale))
     dx = cupy.empty_like(x)
     real = x.dtype.type
-    args = (grad_out, x, scale, dx) + int32(x.size, *channel_geometry(x.shape), size) + (real(alpha), real(beta))
+    args = (
+        (grad_out, x, scale, dx) + int32(x.size, *channel_geometry(x.shape), size) + (real(alpha), real(beta))
+    )
     launch_elementwise("lrn", "lrn_backward", x.dtype, x.size, args)
     return dx
 
 
 def bias_relu_forward(x, bias):
-    """y = max(x + bias[c], 0) for x (N, C, ...), in one pass (kernels/bias_relu.cu); see cpu.bias_relu_forward."""
+    """y = max(x + bias[c], 0) for x (N, C, ...), in one pass; see cpu.bias_relu_forward."""
     cupy = gpu_arrays("bias_relu", x, bias)
     x, bias = cupy.ascontiguousarray(x), cupy.ascontiguousarray(bias)
     y = cupy.empty_like(x)
-    launch_elementwise("bias_relu", "bias_relu_forward", x.dtype, x.size, (x, bias, y) + int32(x.size, *channel_geometry(x.shape)))
+    launch_elementwise(
+        "bias_relu",
+        "bias_relu_forward",
+        x.dtype,
+        x.size,
+        (x, bias, y) + int32(x.size, *channel_geometry(x.shape)),
+    )
     return y
 
 

@@ -1,0 +1,412 @@
+"""The GPU checks that tests/test_gpu.py (real CuPy on a GPU) and tests/test_cuda_emulated.py (the CPU
+emulator) both run: every CUDA kernel against its NumPy twin, then layers and a network against the CPU.
+
+A kernel check takes `device`, the CuPy module (or its stand-in), builds random float32 or float64 inputs on
+the host, runs the launcher of tinyconv/backend/cuda.py on device copies, and compares with the twin of
+the same name in tinyconv/backend/cpu.py run in float64 on the same values. The error measure is
+
+    relative_error(got, reference) = max |got - reference| / max |reference|
+
+(over the whole array, so that a sum that happens to be near zero does not blow it up), and it must
+stay under 1e-5 for float32 and 1e-12 for float64. Sizes are odd and not multiples of the GEMM tiles;
+the cases include batch 1, stride 2, padding, overlapping windows and dilation.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import pytest
+
+import tinyconv
+import tinyconv.functional as F
+from tinyconv import Tensor, nn, optim
+from tinyconv.backend import cpu, cuda, set_gpu_matmul
+from tinyconv.gradcheck import gradcheck
+from tinyconv.models import LeNet5
+
+TOLERANCE = {np.float32: 1e-5, np.float64: 1e-12}
+
+
+def relative_error(got, reference) -> float:
+    got, reference = np.asarray(got, dtype=np.float64), np.asarray(reference, dtype=np.float64)
+    assert got.shape == reference.shape, f"shape {got.shape}, expected {reference.shape}"
+    scale = np.abs(reference).max() if reference.size else 0.0
+    return float(np.abs(got - reference).max() / max(scale, 1e-30)) if reference.size else 0.0
+
+
+def random(shape, dtype, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def host(array) -> np.ndarray:
+    """A device array's values as a plain NumPy array."""
+    return np.asarray(array.get()).view(np.ndarray)
+
+
+# (x shape, kernel, stride, padding, dilation)
+WINDOW_CASES = {
+    "odd sizes, padding 1": ((2, 3, 7, 5), (3, 3), (1, 1), (1, 1), (1, 1)),
+    "batch 1, stride 2": ((1, 2, 9, 8), (3, 3), (2, 2), (1, 1), (1, 1)),
+    "non-square kernel, stride and padding": ((3, 1, 6, 9), (2, 3), (2, 1), (0, 2), (1, 1)),
+    "dilation 2": ((2, 2, 8, 7), (3, 2), (1, 2), (2, 1), (2, 1)),
+    "kernel 1": ((1, 4, 3, 5), (1, 1), (1, 1), (0, 0), (1, 1)),
+}
+
+# (shape of a, shape of b, a is a transposed view, b is a transposed view)
+GEMM_CASES = {
+    "odd sizes": ((37, 29), (29, 45), False, False),
+    "not multiples of either tile": ((130, 17), (17, 129), False, False),
+    "A transposed": ((37, 29), (29, 45), True, False),
+    "B transposed": ((37, 29), (29, 45), False, True),
+    "both transposed": ((66, 21), (21, 70), True, True),
+    "one row": ((1, 50), (50, 70), False, False),
+    "vector @ vector": ((13,), (13,), False, False),
+    "matrix @ vector": ((9, 13), (13,), False, False),
+    "vector @ batch": ((5,), (3, 5, 4), False, False),
+    "broadcast batches": ((2, 1, 3, 4), (3, 4, 2), False, False),
+    "conv forward: one weight, a batch of windows": ((1, 6, 25), (2, 1, 25, 70), False, False),
+    "conv dW: batch @ transposed batch": ((2, 1, 25, 70), (2, 1, 70, 6), False, True),
+    "Linear on a 3-D input: batch folded into rows": ((2, 3, 10), (10, 7), False, True),
+    "three batch axes that do not merge": ((2, 3, 4, 5, 6), (3, 1, 6, 7), False, False),
+}
+
+# (x shape, kernel, stride, padding)
+POOL_CASES = {
+    "2x2, odd width": ((2, 3, 8, 7), (2, 2), (2, 2), (0, 0)),
+    "batch 1, floor mode": ((1, 2, 7, 9), (2, 2), (2, 2), (0, 0)),
+    "overlapping 3x3 stride 2, padding 1": ((2, 2, 9, 7), (3, 3), (2, 2), (1, 1)),
+    "non-square kernel and stride": ((3, 1, 6, 8), (3, 2), (1, 2), (1, 1)),
+    "kernel 1": ((1, 1, 4, 5), (1, 1), (1, 1), (0, 0)),
+}
+
+# (x shape, size, alpha, beta, k)
+LRN_CASES = {
+    "AlexNet's size 5": ((2, 7, 5, 4), 5, 1e-2, 0.75, 2.0),
+    "even size": ((1, 6, 3, 5), 4, 0.1, 0.75, 1.0),
+    "window wider than the channels": ((2, 3, 4, 3), 5, 0.2, 0.5, 1.0),
+    "size 1": ((1, 4, 3, 3), 1, 0.3, 0.75, 1.0),
+    "sequences (N, C, L)": ((2, 5, 7), 3, 0.2, 0.75, 1.0),
+}
+
+# x shape
+BIAS_RELU_CASES = {
+    "after a convolution": (2, 5, 7, 3),
+    "after a linear layer": (4, 9),
+    "one pixel": (1, 3, 1, 1),
+}
+
+
+def check_im2col(device, case, dtype) -> None:
+    x_shape, *window = WINDOW_CASES[case]
+    x = random(x_shape, dtype)
+    col = cuda.im2col(device.asarray(x), *window)
+    assert col.dtype == dtype
+    assert relative_error(host(col), cpu.im2col(x.astype(np.float64), *window)) == 0  # copies are exact
+
+
+def check_col2im(device, case, dtype) -> None:
+    x_shape, *window = WINDOW_CASES[case]
+    col_shape = cpu.im2col(np.zeros(x_shape), *window).shape
+    col = random(col_shape, dtype, seed=1)
+    dx = cuda.col2im(device.asarray(col), x_shape, *window)
+    reference = cpu.col2im(col.astype(np.float64), x_shape, *window)
+    assert relative_error(host(dx), reference) < TOLERANCE[dtype]
+
+
+def swap_last(shape: tuple) -> tuple:
+    return shape[:-2] + (shape[-1], shape[-2])
+
+
+def transposed_view(array, transposed: bool):
+    return array.swapaxes(-1, -2) if transposed else array
+
+
+def check_matmul(device, case, dtype) -> None:
+    a_shape, b_shape, transpose_a, transpose_b = GEMM_CASES[case]
+    # A transposed operand is stored as its transpose and multiplied as a view of it, so the kernel
+    # has to follow its strides (as in conv's backward and in Linear, where weight.T is a view).
+    a = random(swap_last(a_shape) if transpose_a else a_shape, dtype, seed=2)
+    b = random(swap_last(b_shape) if transpose_b else b_shape, dtype, seed=3)
+    c = cuda.matmul(
+        transposed_view(device.asarray(a), transpose_a), transposed_view(device.asarray(b), transpose_b)
+    )
+    reference = transposed_view(a.astype(np.float64), transpose_a) @ transposed_view(
+        b.astype(np.float64), transpose_b
+    )
+    assert c.dtype == dtype
+    assert relative_error(host(c), reference) < TOLERANCE[dtype]
+
+
+def check_max_pool_forward(device, case, dtype) -> None:
+    x_shape, *window = POOL_CASES[case]
+    x = random(x_shape, dtype)
+    y, argmax = cuda.max_pool2d_forward(device.asarray(x), *window)
+    y_reference, argmax_reference = cpu.max_pool2d_forward(x.astype(np.float64), *window)
+    assert relative_error(host(y), y_reference) == 0  # the maximum is one of the inputs, exactly
+    np.testing.assert_array_equal(host(argmax), argmax_reference)
+
+
+def check_max_pool_backward(device, case, dtype) -> None:
+    x_shape, *window = POOL_CASES[case]
+    x = random(x_shape, dtype)
+    _, argmax = cpu.max_pool2d_forward(x, *window)
+    grad_out = random(argmax.shape, dtype, seed=1)
+    dx = cuda.max_pool2d_backward(device.asarray(grad_out), device.asarray(argmax), x_shape, *window)
+    reference = cpu.max_pool2d_backward(grad_out.astype(np.float64), argmax, x_shape, *window)
+    assert relative_error(host(dx), reference) < TOLERANCE[dtype]
+
+
+def check_avg_pool_forward(device, case, dtype) -> None:
+    x_shape, *window = POOL_CASES[case]
+    x = random(x_shape, dtype)
+    y = cuda.avg_pool2d_forward(device.asarray(x), *window)
+    assert relative_error(host(y), cpu.avg_pool2d_forward(x.astype(np.float64), *window)) < TOLERANCE[dtype]
+
+
+def check_avg_pool_backward(device, case, dtype) -> None:
+    x_shape, *window = POOL_CASES[case]
+    out_shape = cpu.avg_pool2d_forward(np.zeros(x_shape), *window).shape
+    grad_out = random(out_shape, dtype, seed=1)
+    dx = cuda.avg_pool2d_backward(device.asarray(grad_out), x_shape, *window)
+    reference = cpu.avg_pool2d_backward(grad_out.astype(np.float64), x_shape, *window)
+    assert relative_error(host(dx), reference) < TOLERANCE[dtype]
+
+
+def check_lrn_forward(device, case, dtype) -> None:
+    x_shape, *constants = LRN_CASES[case]
+    x = random(x_shape, dtype)
+    y, scale = cuda.lrn_forward(device.asarray(x), *constants)
+    y_reference, scale_reference = cpu.lrn_forward(x.astype(np.float64), *constants)
+    assert relative_error(host(y), y_reference) < TOLERANCE[dtype]
+    assert relative_error(host(scale), scale_reference) < TOLERANCE[dtype]
+
+
+def check_lrn_backward(device, case, dtype) -> None:
+    x_shape, size, alpha, beta, k = LRN_CASES[case]
+    x, grad_out = random(x_shape, dtype), random(x_shape, dtype, seed=1)
+    _, scale = cpu.lrn_forward(x, size, alpha, beta, k)
+    dx = cuda.lrn_backward(*(device.asarray(a) for a in (grad_out, x, scale)), size, alpha, beta)
+    as64 = [a.astype(np.float64) for a in (grad_out, x, scale)]
+    assert relative_error(host(dx), cpu.lrn_backward(*as64, size, alpha, beta)) < TOLERANCE[dtype]
+
+
+def check_bias_relu_forward(device, case, dtype) -> None:
+    x_shape = BIAS_RELU_CASES[case]
+    x, bias = random(x_shape, dtype), random(x_shape[1], dtype, seed=1)
+    y = cuda.bias_relu_forward(device.asarray(x), device.asarray(bias))
+    reference = cpu.bias_relu_forward(x.astype(np.float64), bias.astype(np.float64))
+    assert relative_error(host(y), reference) < TOLERANCE[dtype]
+
+
+def check_bias_relu_backward(device, case, dtype) -> None:
+    x_shape = BIAS_RELU_CASES[case]
+    y = np.maximum(random(x_shape, dtype), 0)
+    grad_out = random(x_shape, dtype, seed=1)
+    grad_x, grad_bias = cuda.bias_relu_backward(device.asarray(grad_out), device.asarray(y))
+    grad_x_reference, grad_bias_reference = cpu.bias_relu_backward(grad_out.astype(np.float64), y)
+    assert relative_error(host(grad_x), grad_x_reference) == 0
+    assert relative_error(host(grad_bias), grad_bias_reference) < TOLERANCE[dtype]
+
+
+# check function -> the cases it runs
+KERNEL_CHECKS = {
+    check_im2col: WINDOW_CASES,
+    check_col2im: WINDOW_CASES,
+    check_matmul: GEMM_CASES,
+    check_max_pool_forward: POOL_CASES,
+    check_max_pool_backward: POOL_CASES,
+    check_avg_pool_forward: POOL_CASES,
+    check_avg_pool_backward: POOL_CASES,
+    check_lrn_forward: LRN_CASES,
+    check_lrn_backward: LRN_CASES,
+    check_bias_relu_forward: BIAS_RELU_CASES,
+    check_bias_relu_backward: BIAS_RELU_CASES,
+}
+
+
+def parametrize_kernel_checks(dtypes=(np.float32, np.float64)):
+    """pytest.mark.parametrize over every check, its cases and the dtypes, as (check, case, dtype)."""
+    values, ids = [], []
+    for check, cases in KERNEL_CHECKS.items():
+        for case in cases:
+            for dtype in dtypes:
+                values.append((check, case, dtype))
+                ids.append(f"{check.__name__[6:]}-{case}-{np.dtype(dtype).name}")
+    return pytest.mark.parametrize("check, case, dtype", values, ids=ids)
+
+
+def check_matmul_with_tile(device, monkeypatch, case, tile) -> None:
+    """check_matmul in float32 with the GEMM tile forced, whatever gemm_tile would choose."""
+    monkeypatch.setattr(cuda, "gemm_tile", lambda *sizes: tile)
+    check_matmul(device, case, np.float32)
+
+
+def parametrize_tiles():
+    """pytest.mark.parametrize over both GEMM tiles and every GEMM case, as (case, tile)."""
+    values = [(case, tile) for tile in (cuda.SMALL_TILE, cuda.LARGE_TILE) for case in GEMM_CASES]
+    return pytest.mark.parametrize(
+        "case, tile", values, ids=[f"{tile.kernel}-{case}" for case, tile in values]
+    )
+
+
+# ------------------------------------------------------------------------------ layers and a network
+# Through the public API (tensors moved with .to("cuda"), layers, autograd, optimizers): the device in
+# float32 against the CPU in float64, with cupy.matmul made to fail, so that a path reaching cuBLAS
+# through it would raise.
+
+
+def refuse_cublas(device, monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("cupy.matmul was called: the GPU path fell back to cuBLAS")
+
+    monkeypatch.setattr(device, "matmul", refuse)
+
+
+def device_leaf(array: np.ndarray, dtype=np.float32) -> Tensor:
+    """A leaf tensor on the GPU holding `array`'s values in `dtype`, requiring grad."""
+    return Tensor(array.astype(dtype)).to("cuda").requires_grad_()
+
+
+def kernels_launched_by(run) -> collections.Counter:
+    """Run `run()` and return how many times it launched each of tinyconv's kernels."""
+    before = collections.Counter(cuda.launch_counts)
+    run()
+    return cuda.launch_counts - before
+
+
+def check_conv2d_runs_on_tinyconv_kernels(device, monkeypatch) -> None:
+    refuse_cublas(device, monkeypatch)
+    x, weight, bias = (
+        random((2, 3, 9, 8), np.float64),
+        random((4, 3, 3, 3), np.float64, 1),
+        random(4, np.float64, 2),
+    )
+    grad_out = random((2, 4, 5, 4), np.float64, 3)
+    reference = [Tensor(a, requires_grad=True) for a in (x, weight, bias)]
+    y_reference = F.conv2d(*reference, stride=2, padding=1)
+    y_reference.backward(grad_out)
+    tensors = [device_leaf(a) for a in (x, weight, bias)]
+    outputs = []
+
+    def forward_and_backward():
+        outputs.append(F.conv2d(*tensors, stride=2, padding=1))
+        outputs[0].backward(Tensor(grad_out.astype(np.float32)).to("cuda"))
+
+    launched = kernels_launched_by(forward_and_backward)
+    assert outputs[0].device == "cuda"
+    assert relative_error(outputs[0].numpy(), y_reference.data) < 1e-5
+    for tensor, expected in zip(tensors, reference):
+        assert relative_error(host(tensor.grad), expected.grad) < 1e-5
+    # forward: im2col, one GEMM; backward: a GEMM for dx, then col2im, and a GEMM for dW
+    assert launched["im2col"] == 1 and launched["col2im"] == 1
+    assert launched["gemm_small"] + launched["gemm_large"] == 3
+
+
+def check_linear_runs_on_tinyconv_kernels(device, monkeypatch) -> None:
+    refuse_cublas(device, monkeypatch)
+    x, weight, bias = random((5, 7), np.float64), random((3, 7), np.float64, 1), random(3, np.float64, 2)
+    reference = [Tensor(a, requires_grad=True) for a in (x, weight, bias)]
+    y_reference = F.linear(*reference)
+    y_reference.sum().backward()
+    tensors = [device_leaf(a) for a in (x, weight, bias)]
+    outputs = []
+
+    def forward_and_backward():
+        outputs.append(F.linear(*tensors))
+        outputs[0].sum().backward()
+
+    launched = kernels_launched_by(forward_and_backward)
+    assert relative_error(outputs[0].numpy(), y_reference.data) < 1e-5
+    for tensor, expected in zip(tensors, reference):
+        assert relative_error(host(tensor.grad), expected.grad) < 1e-5
+    assert launched["gemm_small"] + launched["gemm_large"] == 3  # y, dx, dW
+
+
+def check_lenet_training_step_matches_the_cpu(device, monkeypatch) -> None:
+    refuse_cublas(device, monkeypatch)
+    tinyconv.manual_seed(0)
+    reference = LeNet5().double()
+    model = LeNet5()
+    model.load_state_dict(reference.state_dict())
+    model.to("cuda")
+    images, labels = random((3, 1, 28, 28), np.float64, 1), np.array([3, 1, 7])
+
+    reference_loss = F.cross_entropy(reference(Tensor(images)), labels)
+    reference_loss.backward()
+    optim.SGD(reference.parameters(), lr=0.1, momentum=0.9).step()
+
+    loss = F.cross_entropy(model(Tensor(images.astype(np.float32)).to("cuda")), Tensor(labels).to("cuda"))
+    loss.backward()
+    optim.SGD(model.parameters(), lr=0.1, momentum=0.9).step()
+
+    assert abs(loss.item() - reference_loss.item()) < 1e-5 * abs(reference_loss.item())
+    for (name, parameter), expected in zip(model.named_parameters(), reference.parameters()):
+        assert parameter.device == "cuda", name
+        assert relative_error(host(parameter.grad), expected.grad) < 1e-4, name
+        assert relative_error(host(parameter.data), expected.data) < 1e-5, name
+
+
+def check_conv2d_gradients_pass_gradcheck_in_float64(device, monkeypatch) -> None:
+    x, weight = (
+        device_leaf(random((1, 2, 5, 4), np.float64), np.float64),
+        device_leaf(random((3, 2, 3, 3), np.float64, 1), np.float64),
+    )
+    assert gradcheck(lambda a, b: F.conv2d(a, b, stride=2, padding=1), [x, weight]) is True
+
+
+def check_set_gpu_matmul_cupy_sends_products_to_cupy_matmul(device, monkeypatch) -> None:
+    calls = []
+    real_matmul = device.matmul
+    monkeypatch.setattr(device, "matmul", lambda a, b: calls.append(a.shape) or real_matmul(a, b))
+    previous = set_gpu_matmul("cupy")
+    try:
+        y = F.linear(
+            Tensor(np.ones((2, 3), np.float32)).to("cuda"), Tensor(np.ones((4, 3), np.float32)).to("cuda")
+        )
+    finally:
+        set_gpu_matmul(previous)
+    assert calls == [(2, 3)]
+    np.testing.assert_array_equal(y.numpy(), np.full((2, 4), 3.0))
+
+
+def check_state_dict_stays_on_the_host_and_optimizer_state_on_the_device(device, monkeypatch) -> None:
+    tinyconv.manual_seed(0)
+    model = nn.Linear(3, 2).to("cuda")
+    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    model(Tensor(np.ones((1, 3), np.float32)).to("cuda")).sum().backward()
+    optimizer.step()
+    assert all(type(value) is np.ndarray for value in model.state_dict().values())
+    assert isinstance(optimizer.state[model.weight]["exp_avg"], device.ndarray)
+
+
+def check_gradient_flows_back_through_to_cuda_to_the_cpu_tensor(device, monkeypatch) -> None:
+    x = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    (x.to("cuda") * 3.0).sum().backward()
+    assert type(x.grad) is np.ndarray
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+
+
+def check_an_op_on_two_devices_raises_naming_both(device, monkeypatch) -> None:
+    with pytest.raises(ValueError, match="input 0 is on cuda and input 1 is on cpu"):
+        Tensor(np.ones(2)).to("cuda") + Tensor(np.ones(2))
+
+
+DEVICE_CHECKS = [
+    check_conv2d_runs_on_tinyconv_kernels,
+    check_linear_runs_on_tinyconv_kernels,
+    check_lenet_training_step_matches_the_cpu,
+    check_conv2d_gradients_pass_gradcheck_in_float64,
+    check_set_gpu_matmul_cupy_sends_products_to_cupy_matmul,
+    check_state_dict_stays_on_the_host_and_optimizer_state_on_the_device,
+    check_gradient_flows_back_through_to_cuda_to_the_cpu_tensor,
+    check_an_op_on_two_devices_raises_naming_both,
+]
+
+
+def parametrize_device_checks():
+    """pytest.mark.parametrize over DEVICE_CHECKS, named after them."""
+    return pytest.mark.parametrize(
+        "check", DEVICE_CHECKS, ids=[check.__name__[6:] for check in DEVICE_CHECKS]
+    )

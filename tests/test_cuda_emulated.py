@@ -1,0 +1,75 @@
+"""The GPU path run on the CPU: kernels/*.cu compiled by g++ and executed by tests/cuda_emulator.py.
+
+No GPU is needed. The emulator stands in for CuPy, so everything tinyconv does on the GPU runs
+unchanged (the seam's routing, the launchers' shapes, strides and arguments, the kernels' index
+arithmetic, tiling, barriers and gathers) and is compared with the NumPy path. It says nothing about
+the real GPU's compiler (NVRTC), memory model or speed: tests/test_gpu.py does, where a GPU is lent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from cuda_emulator import compiler_available, install
+from gpu_checks import (
+    check_matmul_with_tile,
+    parametrize_device_checks,
+    parametrize_kernel_checks,
+    parametrize_tiles,
+)
+
+from tinyconv.backend import cuda
+from tinyconv.backend.cuda import kernel_dir
+
+pytestmark = pytest.mark.skipif(not compiler_available(), reason="the CUDA emulator needs g++ (not found)")
+
+
+@pytest.fixture
+def device(monkeypatch):
+    """The emulator, installed as CuPy for one test."""
+    return install(monkeypatch)
+
+
+@parametrize_kernel_checks()
+def test_kernel_matches_its_numpy_twin(device, check, case, dtype):
+    check(device, case, dtype)
+
+
+@parametrize_tiles()
+def test_matmul_with_each_tile_matches_numpy(device, monkeypatch, case, tile):
+    check_matmul_with_tile(device, monkeypatch, case, tile)
+
+
+@parametrize_device_checks()
+def test_layers_network_and_devices_on_the_gpu_path(device, monkeypatch, check):
+    check(device, monkeypatch)
+
+
+@pytest.mark.parametrize("barrier", [0, 1], ids=["slabs copied", "slabs used"])
+def test_the_emulator_catches_a_gemm_that_misses_a_barrier(device, barrier):
+    """Test equipment that cannot fail proves nothing: drop one __syncthreads() and the product is wrong."""
+    parts = (kernel_dir() / "gemm.cu").read_text().split("__syncthreads();")
+    assert len(parts) == 3
+    source = (
+        "__syncthreads();".join(parts[: barrier + 1]) + ";" + "__syncthreads();".join(parts[barrier + 1 :])
+    )
+    a, b = (
+        np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+        for seed, shape in ((0, (40, 70)), (1, (70, 50)))
+    )
+    c = device.zeros((40, 50), dtype=np.float32)
+    plan = cuda.gemm_plan((), 40, 50, 70, (70, 1), (50, 1))
+    kernel = device.RawModule(code=source).get_function("gemm_small")
+    kernel(
+        cuda.gemm_grid(40, 50, 1, cuda.SMALL_TILE),
+        (256,),
+        (device.asarray(a), device.asarray(b), c) + cuda.int32(*plan),
+    )
+    assert np.abs(c - a @ b).max() > 1.0
+
+
+def test_the_emulator_refuses_a_python_int_where_a_kernel_takes_an_int(device):
+    kernel = device.RawModule(code=(kernel_dir() / "bias_relu.cu").read_text()).get_function("relu_backward")
+    arrays = [device.zeros(4, dtype=np.float32) for _ in range(3)]
+    with pytest.raises(TypeError, match="argument 3 must be a numpy int32 scalar"):
+        kernel((1,), (256,), (*arrays, 4))
