@@ -16,15 +16,21 @@ strips that are read in parallel, --seq-len characters at a time. The state at t
 starts the next chunk *detached*: the network keeps its memory of everything before, but each
 backward stays within one chunk (and its memory within one chunk's activations).
 
-Every --sample-every steps the model writes a sample (one character at a time, each drawn from its
-predicted distribution, temperature --temperature) starting from "Beautiful", so you can watch it
-go from noise to words to whole aphorisms. At the end it compares the parameter counts of an LSTM
-and a GRU of the same size: the GRU has 3 gate blocks to the LSTM's 4, so its recurrent layer is a
-quarter smaller.
+At steps 25, 50, 100, 200, ... (--first-sample, doubling) and at the end, the model writes a sample
+(one character at a time, each drawn from its predicted distribution, temperature --temperature)
+starting from "Beautiful", so you can watch it go from noise to words to whole aphorisms. At the end
+it compares the parameter counts of an LSTM and a GRU of the same size: the GRU has 3 gate blocks to
+the LSTM's 4, so its recurrent layer is a quarter smaller.
 
 The text is only 856 characters, so the model learns it by heart; the bits per character measure how
 well it has memorized the text, not how well it would predict new English.
-MEASURED (the default run on a 2-core CPU, seed 0): filled in below.
+
+MEASURED (seed 0, 2026-11-23, 2-core x86 CPU): bits per character on the whole text after steps
+    25     50    100    200    400    800   1000
+  3.258  2.042  0.543  0.070  0.015  0.007  0.006   LSTM (default): 8.8 s wall, 78 MiB peak RSS
+  2.852  1.584  0.238  0.039  0.017  0.005  0.005   GRU (--cell gru): 8.0 s wall, 77 MiB
+Both pass the character-frequency baseline (4.49 bits) within 25 steps. Parameters at embedding 32,
+hidden 128: recurrent layer LSTM 82,944, GRU 62,208 (25.0% fewer); whole model 90,189 vs 69,453.
 """
 
 from __future__ import annotations
@@ -68,7 +74,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=4, help="strips of the text read in parallel")
     parser.add_argument("--steps", type=int, default=1000, help="training steps (one chunk each)")
     parser.add_argument("--lr", type=float, default=5e-3, help="Adam's learning rate")
-    parser.add_argument("--sample-every", type=int, default=200)
+    parser.add_argument("--first-sample", type=int, default=25, help="first step to sample at; then doubling")
     parser.add_argument("--sample-length", type=int, default=200)
     parser.add_argument("--temperature", type=float, default=0.8, help="below 1: more likely characters")
     parser.add_argument("--seed", type=int, default=0)
@@ -77,8 +83,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.smoke:
         args.hidden, args.embedding, args.seq_len, args.steps = 16, 8, 16, 40
-        args.sample_every, args.sample_length = 20, 40
-    for name in ("hidden", "embedding", "seq_len", "batch_size", "steps", "sample_every", "sample_length"):
+        args.first_sample, args.sample_length = 10, 40
+    for name in ("hidden", "embedding", "seq_len", "batch_size", "steps", "first_sample", "sample_length"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     if args.lr <= 0 or args.temperature <= 0:
@@ -109,6 +115,25 @@ def strips(codes: np.ndarray, batch: int) -> np.ndarray:
     """The text cut into `batch` equal strips, one per column (length, batch), read top to bottom."""
     length = len(codes) // batch
     return codes[: length * batch].reshape(batch, length).T
+
+
+def chunk_starts(length: int, seq_len: int) -> list:
+    """The first row of each BPTT chunk in one pass over strips of `length` characters.
+
+    A chunk of rows [start, start + seq_len] predicts rows start+1 .. start+seq_len from the rows
+    before them, and the next chunk starts where this one's targets end. The last chunk may be
+    shorter, so that every character after the first is a target exactly once per pass.
+    """
+    return list(range(0, length - 1, seq_len))
+
+
+def sample_steps(first: int, total: int) -> set:
+    """first, 2 first, 4 first, ... and the last step: many samples early, when they change fast."""
+    steps, step = {total}, first
+    while step < total:
+        steps.add(step)
+        step *= 2
+    return steps
 
 
 def bits_per_character(model: CharModel, columns: np.ndarray) -> float:
@@ -192,13 +217,14 @@ def main(argv=None) -> dict:
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     columns = strips(codes, args.batch_size)  # (length, batch)
     history = {"step": [], "train_bpc": [], "eval_step": [], "text_bpc": []}
-    state, position, recent = None, 0, []
+    starts, sampled_at = chunk_starts(len(columns), args.seq_len), sample_steps(args.first_sample, args.steps)
+    state, recent = None, []
     start = time.perf_counter()
     for step in range(1, args.steps + 1):
-        if position + args.seq_len + 1 > len(columns):  # the end of the strips: start them over
-            state, position = None, 0
-        chunk = columns[position : position + args.seq_len + 1]
-        position += args.seq_len
+        first_row = starts[(step - 1) % len(starts)]
+        if first_row == 0:  # a new pass over the strips starts from a blank memory
+            state = None
+        chunk = columns[first_row : first_row + args.seq_len + 1]
         logits, state = model(chunk[:-1], state)
         state = detach(state)  # the next chunk starts from these values, but no gradient flows back
         loss = F.cross_entropy(logits.reshape(-1, len(alphabet)), tinyconv.Tensor(chunk[1:].reshape(-1)))
@@ -209,7 +235,7 @@ def main(argv=None) -> dict:
         recent = (recent + [loss.item() / math.log(2)])[-20:]
         history["step"].append(step)
         history["train_bpc"].append(float(np.mean(recent)))
-        if step % args.sample_every == 0 or step == args.steps:
+        if step in sampled_at:
             history["eval_step"].append(step)
             history["text_bpc"].append(bits_per_character(model, columns))
             print(

@@ -26,7 +26,23 @@ gradient, at every step). Gers, Schmidhuber & Cummins (2000) and Jozefowicz, Zar
 on this task, even at delay 20 (try --forget-bias 0). The GRU needs no such help: its update gate
 starts at z = 0.5 too, but the 0.5 weights h, which is itself kept by the tanh-free path h' = z h + ...
 
-MEASURED (the default run on a 2-core CPU, seed 0): see the closing note of the issue; filled in below.
+MEASURED (the default run, seed 0, 2026-11-23, 2-core x86 CPU: 67 s wall, 121 MiB peak RSS):
+
+    test accuracy against delay
+    delay    RNN   LSTM    GRU
+        5  1.000  1.000  1.000
+       10  0.241  1.000  1.000
+       20  0.251  1.000  1.000
+       40  0.138  1.000  1.000
+
+    gradient reaching the first step (delay 40), relative to the query's: ||dL/dh_0|| / ||dL/dh_T||
+                            RNN      LSTM       GRU
+    initial             5.7e-12   6.7e-02   9.8e-09
+    trained             2.3e-14   1.4e-02   7.5e-01
+
+The RNN learns delay 5 and fails from delay 10 on (chance is 0.125);
+its gradient shrinks by about 0.5 per step back, so 40 steps leave 1e-14 of it. The LSTM's cell
+state keeps 1e-2 of the gradient after 40 steps from the start; the GRU learns to keep 0.75.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import os
 import sys
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demos"))
 import char_lstm  # noqa: E402
@@ -73,3 +74,17 @@ def test_char_lstm_smoke_run_learns_below_the_uniform_guess_and_counts_the_gru_s
 def test_char_lstm_trains_a_gru_when_asked(tmp_path):
     results = char_lstm.main(["--smoke", "--cell", "gru", "--steps", "5", "--out", str(tmp_path)])
     assert np.isfinite(results["bits_per_character"])
+
+
+@pytest.mark.parametrize("length, seq_len", [(214, 50), (201, 50), (10, 3), (5, 10)])
+def test_char_lstm_chunks_make_every_character_after_the_first_a_target_once_per_pass(length, seq_len):
+    targets = []
+    for start in char_lstm.chunk_starts(length, seq_len):
+        rows = np.arange(length)[start : start + seq_len + 1]
+        targets.extend(rows[1:])  # each chunk predicts its rows after the first
+    assert targets == list(range(1, length))
+
+
+def test_char_lstm_samples_at_doubling_steps_and_at_the_end():
+    assert char_lstm.sample_steps(25, 1000) == {25, 50, 100, 200, 400, 800, 1000}
+    assert char_lstm.sample_steps(25, 20) == {20}
