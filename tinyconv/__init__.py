@@ -8,11 +8,15 @@ A map of the package for a reader:
     tensor.py            Tensor: an array that remembers how it was made
     autograd.py          Function, the backward pass (the chain rule), no_grad
     ops/                 the Functions behind + - * / ** @, sum/mean/max, reshape, indexing, cat/split
-    functional/          conv2d (im2col), pooling, activations, losses: each with its backward
-    backend/             get_array_module and the im2col / col2im / matmul seam (NumPy or CuPy)
-    nn/                  Module, Parameter, layers built on functional
-    optim/               SGD and Adam
-    data/                MNIST and the DataLoader
+    functional/          conv2d (im2col), pooling, normalization, dropout, activations, losses,
+                         recurrent cells, embedding: each with its backward
+    backend/             get_array_module and the im2col / col2im / matmul seam: NumPy, or CuPy with
+                         tinyconv's own CUDA kernels (kernels/*.cu)
+    cuda.py              is_available(), the devices "cpu" and "cuda"
+    nn/                  Module, Parameter, layers built on functional (conv to LSTM)
+    optim/               SGD, Adagrad, RMSprop, Adam, AdamW; learning-rate schedulers
+    init.py              initializers (He/Kaiming, Xavier, constants)
+    data/                MNIST, Fashion-MNIST, CIFAR-10, the DataLoader, augmentation
     gradcheck.py         compares every hand-written backward with finite differences
     serialization.py     save / load checkpoints atomically
     models/              LeNet-5 to ResNet; summary(model, input_shape) tables any model's layers
