@@ -11,10 +11,16 @@ setup(
     long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.9",
-    packages=find_packages(include=["tinyconv", "tinyconv.*"]),
+    # The CUDA sources live at the top of the repository, in kernels/, where a reader finds them; the
+    # wheel carries them inside the package, as tinyconv/kernels/*.cu, which is the first place
+    # tinyconv/backend/cuda.py: kernel_dir() looks (a checkout falls back to ../kernels).
+    packages=find_packages(include=["tinyconv", "tinyconv.*"]) + ["tinyconv.kernels"],
+    package_dir={"tinyconv.kernels": "kernels"},
+    package_data={"tinyconv.kernels": ["*.cu"]},
     install_requires=["numpy>=1.22", "matplotlib>=3.5", "tqdm>=4.60"],
     extras_require={
         "gpu": ["cupy-cuda12x"],
-        "test": ["pytest>=7"],
+        # setuptools 70.1 builds wheels by itself: tests/test_packaging.py builds one, offline
+        "test": ["pytest>=7", "setuptools>=70.1"],
     },
 )

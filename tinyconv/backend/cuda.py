@@ -93,8 +93,18 @@ def gemm_tile(m: int, n: int, batch: int, multiprocessors: int) -> Tile:
 
 
 def gemm_grid(m: int, n: int, batch: int, tile: Tile) -> tuple[int, int, int]:
-    """(blocks along N, blocks along M, batch): one block per tile of C; blocks loop over z past 65535."""
-    return (math.ceil(n / tile.cols), math.ceil(m / tile.rows), min(batch, MAX_GRID_Y_Z))
+    """(blocks along N, blocks along M, batch): one block per tile of C; blocks loop over z past 65535.
+
+    Nothing loops over y, so more than 65535 rows of blocks (2,097,120 rows of C in the small tile) is
+    refused here, clearly, rather than by a failed launch.
+    """
+    rows_of_blocks = math.ceil(m / tile.rows)
+    if rows_of_blocks > MAX_GRID_Y_Z:
+        raise ValueError(
+            f"matmul: a result with {m:,} rows needs {rows_of_blocks:,} rows of {tile.rows}-row blocks, "
+            f"more than a CUDA grid holds ({MAX_GRID_Y_Z:,}); split the batch"
+        )
+    return (math.ceil(n / tile.cols), rows_of_blocks, min(batch, MAX_GRID_Y_Z))
 
 
 class GemmPlan(NamedTuple):
