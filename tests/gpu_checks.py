@@ -304,6 +304,33 @@ def check_conv2d_runs_on_tinyconv_kernels(device, monkeypatch) -> None:
     assert launched["gemm_small"] + launched["gemm_large"] == 3
 
 
+def check_pooling_and_lrn_run_on_tinyconv_kernels(device, monkeypatch) -> None:
+    """Overlapping max pool with padding, average pool and LRN through F, on the GPU against the CPU."""
+    x = random((2, 5, 9, 7), np.float64)
+    grad_out = random((2, 5, 2, 2), np.float64, 1)
+
+    def network(t):
+        t = F.max_pool2d(t, kernel_size=3, stride=2, padding=1)  # (2, 5, 5, 4)
+        t = F.local_response_norm(t, size=3, alpha=0.5, beta=0.75, k=2.0)
+        return F.avg_pool2d(t, kernel_size=2, stride=2)  # (2, 5, 2, 2)
+
+    reference = Tensor(x, requires_grad=True)
+    network(reference).backward(grad_out)
+    tensor = device_leaf(x)
+    outputs = []
+
+    def forward_and_backward():
+        outputs.append(network(tensor))
+        outputs[0].backward(Tensor(grad_out.astype(np.float32)).to("cuda"))
+
+    launched = kernels_launched_by(forward_and_backward)
+    assert relative_error(outputs[0].numpy(), network(Tensor(x)).data) < 1e-5
+    assert relative_error(host(tensor.grad), reference.grad) < 1e-5
+    for kernel in ("max_pool_forward", "max_pool_backward", "lrn_forward", "lrn_backward"):
+        assert launched[kernel] == 1, kernel
+    assert launched["avg_pool_forward"] == 1 and launched["avg_pool_backward"] == 1
+
+
 def check_linear_runs_on_tinyconv_kernels(device, monkeypatch) -> None:
     refuse_cublas(device, monkeypatch)
     x, weight, bias = random((5, 7), np.float64), random((3, 7), np.float64, 1), random(3, np.float64, 2)
@@ -381,6 +408,19 @@ def check_state_dict_stays_on_the_host_and_optimizer_state_on_the_device(device,
     assert isinstance(optimizer.state[model.weight]["exp_avg"], device.ndarray)
 
 
+def check_moving_the_model_after_a_step_is_refused_by_the_optimizer(device, monkeypatch) -> None:
+    model = nn.Linear(3, 2)
+    optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model(Tensor(np.ones((1, 3), np.float32))).sum().backward()
+    optimizer.step()  # the momentum buffers are NumPy arrays now
+    model.to("cuda")
+    model(Tensor(np.ones((1, 3), np.float32)).to("cuda")).sum().backward()
+    with pytest.raises(
+        RuntimeError, match="'momentum_buffer' of a parameter is on cpu but the parameter is on cuda"
+    ):
+        optimizer.step()
+
+
 def check_gradient_flows_back_through_to_cuda_to_the_cpu_tensor(device, monkeypatch) -> None:
     x = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
     (x.to("cuda") * 3.0).sum().backward()
@@ -395,11 +435,13 @@ def check_an_op_on_two_devices_raises_naming_both(device, monkeypatch) -> None:
 
 DEVICE_CHECKS = [
     check_conv2d_runs_on_tinyconv_kernels,
+    check_pooling_and_lrn_run_on_tinyconv_kernels,
     check_linear_runs_on_tinyconv_kernels,
     check_lenet_training_step_matches_the_cpu,
     check_conv2d_gradients_pass_gradcheck_in_float64,
     check_set_gpu_matmul_cupy_sends_products_to_cupy_matmul,
     check_state_dict_stays_on_the_host_and_optimizer_state_on_the_device,
+    check_moving_the_model_after_a_step_is_refused_by_the_optimizer,
     check_gradient_flows_back_through_to_cuda_to_the_cpu_tensor,
     check_an_op_on_two_devices_raises_naming_both,
 ]

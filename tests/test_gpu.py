@@ -2,7 +2,7 @@
 
 Every test here needs CuPy and a CUDA device and is skipped, with the reason, without them. They run
 unchanged on any machine that has both:
-  - every kernel against its NumPy twin (tests/kernel_cases.py): random inputs, odd sizes, sizes that
+  - every kernel against its NumPy twin (tests/gpu_checks.py): random inputs, odd sizes, sizes that
     are not multiples of the GEMM tiles (with each tile forced), stride 2, padding, overlapping pools,
     batch 1; relative error under 1e-5 in float32 against a float64 reference;
   - conv2d, linear and a LeNet-5 training step on the GPU against the CPU, and proof that they ran

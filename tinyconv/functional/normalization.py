@@ -11,8 +11,9 @@ number of spatial axes after them ((N, C, L) for sequences, (N, C, H, W) for ima
 
 from __future__ import annotations
 
+from tinyconv import backend
 from tinyconv.autograd import Function
-from tinyconv.backend import get_array_module
+from tinyconv.backend import get_array_module, on_gpu
 from tinyconv.functional.checks import check_floating, check_same_dtype, check_tensor
 from tinyconv.shapes import check_int, check_real
 from tinyconv.tensor import Tensor
@@ -52,7 +53,8 @@ class LocalResponseNorm(Function):
     j is in window(i) exactly when i runs from j - (size - 1)//2 to j + size//2: the same window sum
     with its two halves swapped.
 
-    Saved for backward: the input a and the normalizer d.
+    Saved for backward: the input a and the normalizer d. On the GPU both passes run kernels/lrn.cu,
+    which computes the same numbers (tests/gpu_checks.py compares them).
     """
 
     def __init__(self, size: int, alpha: float, beta: float, k: float):
@@ -60,11 +62,16 @@ class LocalResponseNorm(Function):
 
     def forward(self, x):
         self.x = x
+        if on_gpu(x):  # kernels/lrn.cu: one thread per element, summing over its window of channels
+            y, self.scale = backend.lrn_forward(x, self.size, self.alpha, self.beta, self.k)
+            return y
         window_energy = channel_window_sum(x * x, self.size // 2, (self.size - 1) // 2)
         self.scale = self.k + (self.alpha / self.size) * window_energy
         return x * self.scale**-self.beta
 
     def backward(self, grad_out):
+        if on_gpu(grad_out):
+            return backend.lrn_backward(grad_out, self.x, self.scale, self.size, self.alpha, self.beta)
         through_own = grad_out * self.scale**-self.beta
         per_normalizer = grad_out * self.x * self.scale ** (-self.beta - 1)  # g_i a_i d_i^(-beta-1)
         spread = channel_window_sum(per_normalizer, (self.size - 1) // 2, self.size // 2)

@@ -10,12 +10,17 @@ that offset in every window form one strided slice of the (padded) input,
 so pooling is a loop over kH * kW slices, each handled by one vectorized NumPy operation.
 No slice contains a pixel twice, so the backward can add each slice's gradient with one `+=`,
 even when windows overlap.
+
+On the GPU, forward and backward run kernels/pool.cu instead (one CUDA thread per output, or per
+input pixel in the backward, through tinyconv.backend), which computes the same numbers: the same
+-inf padding, floor mode and first-maximum rule (tests/gpu_checks.py compares them).
 """
 
 from __future__ import annotations
 
+from tinyconv import backend
 from tinyconv.autograd import Function
-from tinyconv.backend import get_array_module, pad_image
+from tinyconv.backend import get_array_module, on_gpu, pad_image
 from tinyconv.functional.checks import (
     check_floating,
     check_ndim,
@@ -55,6 +60,10 @@ class MaxPool2d(Function):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, x):
+        if on_gpu(x):  # kernels/pool.cu: one thread per output, the same rules
+            y, self.argmax = backend.max_pool2d_forward(x, self.kernel_size, self.stride, self.padding)
+            self.x_shape = x.shape
+            return y
         xp = get_array_module(x)
         n, c, height, width = x.shape
         out_size = (
@@ -84,6 +93,10 @@ class MaxPool2d(Function):
         return self.kernel_size[0] * self.kernel_size[1]
 
     def backward(self, grad_out):
+        if on_gpu(grad_out):
+            return backend.max_pool2d_backward(
+                grad_out, self.argmax, self.x_shape, self.kernel_size, self.stride, self.padding
+            )
         xp = get_array_module(grad_out)
         n, c, height, width = self.x_shape
         p_h, p_w = self.padding
@@ -106,6 +119,9 @@ class AvgPool2d(Function):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, x):
+        self.x_shape = x.shape
+        if on_gpu(x):  # kernels/pool.cu
+            return backend.avg_pool2d_forward(x, self.kernel_size, self.stride, self.padding)
         n, c, height, width = x.shape
         out_size = (
             conv_output_size(height, self.kernel_size[0], self.stride[0], self.padding[0]),
@@ -116,10 +132,14 @@ class AvgPool2d(Function):
         for _, i, j in window_offsets(self.kernel_size):
             part = x_pad[offset_slice(i, j, self.stride, out_size)]
             total = part.copy() if total is None else total + part
-        self.x_shape, self.out_size = x.shape, out_size
+        self.out_size = out_size
         return total / (self.kernel_size[0] * self.kernel_size[1])
 
     def backward(self, grad_out):
+        if on_gpu(grad_out):
+            return backend.avg_pool2d_backward(
+                grad_out, self.x_shape, self.kernel_size, self.stride, self.padding
+            )
         xp = get_array_module(grad_out)
         n, c, height, width = self.x_shape
         p_h, p_w = self.padding

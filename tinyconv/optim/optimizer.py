@@ -11,6 +11,7 @@ import copy
 
 import numpy
 
+from tinyconv.backend import device_of, is_array
 from tinyconv.tensor import Tensor
 
 
@@ -63,7 +64,20 @@ class Optimizer:
         for group in self.param_groups:
             for parameter in group["params"]:
                 if parameter.grad is not None:
+                    self.check_state_device(parameter)
                     yield group, parameter
+
+    def check_state_device(self, parameter) -> None:
+        """The state of `parameter` must live where it does: a model moved with .to() after a step
+        leaves its momentum or moments behind, and mixing them would fail deep inside the update."""
+        for name, value in self.state.get(parameter, {}).items():
+            where = device_of(value) if is_array(value) else parameter.device
+            if where != parameter.device:
+                raise RuntimeError(
+                    f"{type(self).__name__}.step: the state '{name}' of a parameter is on {where} but the "
+                    f"parameter is on {parameter.device}; the model was moved after the optimizer's first "
+                    "step. Move the model before building the optimizer, or build a new one after the move"
+                )
 
     # ------------------------------------------------------------------------ saving and resuming
     def state_dict(self) -> dict:
