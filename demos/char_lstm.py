@@ -1,14 +1,14 @@
 """A character-level LSTM language model trained on the Zen of Python, with truncated backprop through time.
 
-    python demos/char_lstm.py                 # LSTM, hidden 128 (about a minute or two on 2 cores)
+    python demos/char_lstm.py                 # LSTM, hidden 128 (about 10 s on 2 cores)
     python demos/char_lstm.py --cell gru      # the same with a GRU
     python demos/char_lstm.py --smoke         # a few seconds
 
 The text is the one `import this` prints, which ships with every Python (it is stored ROT13-encoded
 in the `this` module; the module's own table decodes it). The model reads one character at a time,
 embedding -> LSTM -> linear, and predicts the next one; its loss is the cross-entropy in bits per
-character (bpc = nats / ln 2). Two references put the number in context: 5.5 bits (log2 of the ~44
-distinct characters: a uniform guess) and ~4.3 bits (the characters' frequencies alone, a model
+character (bpc = nats / ln 2). Two references put the number in context: 5.5 bits (log2 of the 45
+distinct characters: a uniform guess) and 4.5 bits (the characters' frequencies alone, a model
 that ignores the context).
 
 Training is truncated backpropagation through time, as in char-rnn: the text is cut into --batch-size

@@ -1,6 +1,6 @@
 """Why gates matter: a vanilla RNN forgets what it saw a few dozen steps ago, an LSTM and a GRU do not.
 
-    python demos/long_dependency.py              # delays 5, 10, 20, 40 for the three cells (minutes)
+    python demos/long_dependency.py              # delays 5, 10, 20, 40 for the three cells (about a minute)
     python demos/long_dependency.py --smoke      # a few seconds: the same code on a tiny problem
 
 The task: recall after a delay. Each sequence starts with one of 8 symbols, then `delay` random noise

@@ -322,8 +322,9 @@ def test_lstm_cell_rejects_a_state_that_is_not_a_pair():
         cell(x, Tensor(np.zeros((2, 5), dtype=np.float32)))
 
 
-def test_cell_rejects_an_unbatched_input():
-    with pytest.raises(ValueError, match=r"expected a 2-D input \(N, input_size\)"):
+def test_cell_refuses_an_unbatched_input_and_says_how_to_add_the_batch_axis():
+    # PyTorch reads (input_size,) as one vector without a batch axis; tinyconv takes batches only.
+    with pytest.raises(ValueError, match=r"got shape \(4,\) .* unbatched .* input.reshape\(1, 4\)"):
         nn.LSTMCell(4, 5)(Tensor(np.zeros(4, dtype=np.float32)))
 
 

@@ -245,6 +245,19 @@ def test_dropout_between_layers_is_active_in_training_and_off_in_eval():
     assert not np.allclose(with_dropout.train()(x)[0].data, without(x)[0].data)
 
 
+def test_dropout_applies_between_layers_and_not_to_the_last_layer_output():
+    # Dropout comes after layer 0's outputs are recorded in h_n[0], so h_n[0] is the same in training and
+    # in eval; and the last layer's outputs are never dropped, so none is exactly 0 (p = 0.5 would zero half).
+    tinyconv.manual_seed(0)
+    layer = nn.GRU(3, 8, num_layers=2, dropout=0.5)
+    x = sequence(5, 4, 3, dtype=np.float32, requires_grad=False)
+    output, h_n = layer.train()(x)
+    _, h_n_eval = layer.eval()(x)
+    np.testing.assert_array_equal(h_n.data[0], h_n_eval.data[0])
+    assert not np.array_equal(h_n.data[1], h_n_eval.data[1])
+    assert (output.data != 0).all()
+
+
 def test_dropout_does_not_touch_the_input_of_the_first_layer():
     # One layer: dropout applies between layers only, so there is none (and a warning says so).
     with pytest.warns(UserWarning, match="no effect with num_layers=1"):
@@ -313,15 +326,40 @@ def test_layer_rejects_input_of_the_wrong_size():
         nn.RNN(3, 4)(Tensor(np.zeros((5, 2, 2), dtype=np.float32)))
 
 
-def test_layer_rejects_an_input_without_a_time_axis():
-    with pytest.raises(ValueError, match=r"expected a 3-D input \(T, N, input_size\)"):
-        nn.RNN(3, 4)(Tensor(np.zeros((2, 3), dtype=np.float32)))
+@pytest.mark.parametrize("batch_first, batch_of_one", [(False, r"\(5, 1, 3\)"), (True, r"\(1, 5, 3\)")])
+def test_layer_refuses_an_unbatched_sequence_and_says_how_to_add_the_batch_axis(batch_first, batch_of_one):
+    # PyTorch reads (T, input_size) as one sequence without a batch axis; tinyconv takes batches only.
+    with pytest.raises(
+        ValueError, match=r"expected a 3-D input .* unbatched sequence .* input.reshape" + batch_of_one
+    ):
+        nn.LSTM(3, 4, batch_first=batch_first)(Tensor(np.zeros((5, 3), dtype=np.float32)))
+
+
+def test_layer_rejects_an_input_with_four_axes():
+    with pytest.raises(
+        ValueError, match=r"expected a 3-D input \(T, N, input_size\), got shape \(5, 2, 1, 3\)"
+    ):
+        nn.RNN(3, 4)(Tensor(np.zeros((5, 2, 1, 3), dtype=np.float32)))
 
 
 def test_layer_rejects_an_initial_state_of_the_wrong_shape():
     x = Tensor(np.zeros((5, 2, 3), dtype=np.float32))
     with pytest.raises(ValueError, match=r"h_0 has shape \(1, 2, 4\) but expected \(2, 2, 4\)"):
         nn.GRU(3, 4, num_layers=2)(x, Tensor(np.zeros((1, 2, 4), dtype=np.float32)))
+
+
+def test_lstm_layer_rejects_a_cell_state_of_the_wrong_shape():
+    x = Tensor(np.zeros((5, 2, 3), dtype=np.float32))
+    h0, c0 = Tensor(np.zeros((1, 2, 4), dtype=np.float32)), Tensor(np.zeros((1, 3, 4), dtype=np.float32))
+    with pytest.raises(ValueError, match=r"c_0 has shape \(1, 3, 4\) but expected \(1, 2, 4\)"):
+        nn.LSTM(3, 4)(x, (h0, c0))
+
+
+def test_layer_rejects_an_initial_state_of_another_dtype():
+    x = Tensor(np.zeros((5, 2, 3), dtype=np.float32))
+    h0, c0 = Tensor(np.zeros((1, 2, 4), dtype=np.float32)), Tensor(np.zeros((1, 2, 4)))
+    with pytest.raises(TypeError, match="LSTM: input has dtype float32 but c_0 has dtype float64"):
+        nn.LSTM(3, 4)(x, (h0, c0))
 
 
 def test_lstm_layer_rejects_an_initial_state_that_is_not_a_pair():

@@ -150,7 +150,8 @@ class LSTMCell(CellStep):
     The cell state is a conveyor belt: from one step to the next, c is only multiplied by f and has
     something added; no weight matrix and no squashing function stand in its way. So is its gradient.
 
-    Backward, with dh' and dc' arriving from the next step (dc' is zero at the last step):
+    Backward, with dh' and dc' arriving from the next step (at the last step, dc' is zero unless the
+    loss uses the final c'):
         dc  = dc' + dh' * o * (1 - tanh(c')^2)     all that reaches c', along both of its paths
         do  = dh' * tanh(c')
         di  = dc * g        df = dc * c        dg = dc * i
@@ -218,7 +219,8 @@ class GRUCell(CellStep):
         hidden = h.shape[1]
         self.r = sigmoid_array(a_ih[:, :hidden] + a_hh[:, :hidden])
         self.z = sigmoid_array(a_ih[:, hidden : 2 * hidden] + a_hh[:, hidden : 2 * hidden])
-        self.a_hh_n = a_hh[:, 2 * hidden :]
+        # A copy, not a view: a view would keep all of a_hh (N, 3H) alive until backward.
+        self.a_hh_n = a_hh[:, 2 * hidden :].copy()
         self.n = get_array_module(x).tanh(a_ih[:, 2 * hidden :] + self.r * self.a_hh_n)
         return (1 - self.z) * self.n + self.z * h
 

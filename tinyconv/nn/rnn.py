@@ -15,11 +15,13 @@ state from one chunk to the next *detached* (`h.detach()`, or `(h.detach(), c.de
 LSTM). The state keeps its values, so the network still sees the whole past, but the gradient
 stops at the chunk's start, and the memory of one backward is that of one chunk.
 
-Names, shapes and initialization follow PyTorch (unidirectional only: there is no `bidirectional`
-option), so a state_dict loads into torch.nn.LSTM and back:
+Names, shapes and initialization follow PyTorch, so a state_dict loads into torch.nn.LSTM and back:
     weight_ih_l{k}  (G*H, I) for layer 0, (G*H, H) above     weight_hh_l{k}  (G*H, H)
     bias_ih_l{k}, bias_hh_l{k}  (G*H,)                       G = 1 (RNN), 4 (LSTM), 3 (GRU)
     every parameter ~ U(-1/sqrt(H), 1/sqrt(H))
+Two of PyTorch's options are left out: `bidirectional`, and unbatched input (a sequence (T, I)
+without its batch axis, or one vector (I,) for a cell), which is refused with an error that says
+how to add the batch axis of 1.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import numpy
 
 import tinyconv.functional as F
 from tinyconv import init
-from tinyconv.functional.checks import check_floating, check_ndim, check_tensor
+from tinyconv.functional.checks import check_floating, check_ndim, check_same_dtype, check_tensor
 from tinyconv.functional.dropout import check_dropout_probability
 from tinyconv.functional.recurrent import gru_cell, lstm_cell, rnn_cell
 from tinyconv.nn.module import Module
@@ -56,6 +58,7 @@ def reset_uniform(module: Module, hidden_size: int) -> None:
 
 
 def check_nonlinearity(owner: str, nonlinearity: str) -> str:
+    """Raise ValueError unless `nonlinearity` is one the Elman cell offers; return it."""
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"{owner}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
     return nonlinearity
@@ -100,6 +103,12 @@ class RNNCellBase(Module):
         name = type(self).__name__
         check_tensor(x, name)
         check_floating(x, name)
+        if x.ndim == 1:  # PyTorch's unbatched form: refused, so that forward has one path, for batches
+            raise ValueError(
+                f"{name}: expected a 2-D input (N, input_size), got shape {x.shape} (1-D). PyTorch reads "
+                "a 1-D input as one unbatched vector; tinyconv takes batches only: pass "
+                f"input.reshape(1, {x.shape[0]}), and a state of shape (1, hidden_size) if you give one"
+            )
         check_ndim(x, 2, name, "(N, input_size)")
         return x
 
@@ -252,6 +261,14 @@ class RNNBase(Module):
         layout = "(N, T, input_size)" if self.batch_first else "(T, N, input_size)"
         check_tensor(input, name)
         check_floating(input, name)
+        if input.ndim == 2:  # PyTorch's unbatched form: refused, so that forward has one path, for batches
+            batch_of_one = (1, *input.shape) if self.batch_first else (input.shape[0], 1, input.shape[1])
+            raise ValueError(
+                f"{name}: expected a 3-D input {layout}, got shape {input.shape} (2-D). PyTorch reads a 2-D "
+                "input as one unbatched sequence (T, input_size); tinyconv takes batches only: pass "
+                f"input.reshape{batch_of_one}, and an initial state of shape (num_layers, 1, hidden_size) "
+                "if you give one"
+            )
         check_ndim(input, 3, name, layout)
         time_axis = 1 if self.batch_first else 0
         if input.shape[time_axis] == 0:
@@ -287,6 +304,7 @@ class RNNBase(Module):
         expected = (self.num_layers, batch, self.hidden_size)
         for state_name, state in pairs:
             check_tensor(state, name, state_name)
+            check_same_dtype(sequence, state, name, "input", state_name)
             if state.shape != expected:
                 raise ValueError(
                     f"{name}: {state_name} has shape {state.shape} but expected {expected} "
