@@ -32,6 +32,7 @@ from tinyconv.shapes import check_int
 from tinyconv.tensor import Tensor
 
 TILE_INCHES = 1.1  # the side of one small image in the grid
+LAYERS_LISTED = 20  # an unknown layer name gets an error that lists this many of the valid names
 
 
 def filters(conv_layer: Module, path=None, *, max_images: int = 64):
@@ -140,9 +141,12 @@ def find_layer(model: Module, layer) -> tuple:
     names = dict(model.named_modules())  # "" is the model itself
     if isinstance(layer, str):
         if layer not in names:
-            known = ", ".join(repr(name) for name in list(names)[1:13])
+            layers = list(names)[1:]
+            known = ", ".join(repr(name) for name in layers[:LAYERS_LISTED])
+            if len(layers) > LAYERS_LISTED:
+                known += f" and {len(layers) - LAYERS_LISTED} more"
             raise ValueError(
-                f"viz.feature_maps: the model has no layer named {layer!r}; its layers: {known}, ..."
+                f"viz.feature_maps: the model has no layer named {layer!r}; its layers: {known or 'none'}"
             )
         return layer, names[layer]
     if not isinstance(layer, Module):
