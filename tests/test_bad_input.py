@@ -72,6 +72,13 @@ def test_conv2d_layer_rejects_a_zero_stride():
         nn.Conv2d(1, 2, kernel_size=3, stride=0)
 
 
+@pytest.mark.parametrize("layer", [nn.MaxPool2d, nn.AvgPool2d])
+@pytest.mark.parametrize("stride", [0, -2])
+def test_pooling_layer_rejects_a_stride_that_is_not_positive(layer, stride):
+    with pytest.raises(ValueError, match=f"{layer.__name__}: stride must be positive"):
+        layer(2, stride=stride)
+
+
 # ------------------------------------------------------------------------------ pooling
 
 

@@ -48,6 +48,43 @@ def test_lenet_demo_writes_checkpoint_plot_and_final_accuracy_line(tmp_path, cap
 
 
 @needs_mnist
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_lenet_demo_shows_a_progress_bar_with_loss_and_images_per_second_in_a_terminal(tmp_path):
+    # The bar is for a person at a terminal (tqdm draws it only on a TTY), so the demo runs on a
+    # pseudo-terminal here, as it would in a shell.
+    import fcntl
+    import pty
+    import struct
+    import subprocess
+    import termios
+
+    controller, terminal = pty.openpty()
+    # A new pseudo-terminal is 0 columns wide, and tqdm fits its bar to the width: give it 120.
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    demo = os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demos", "lenet_mnist.py"
+    )
+    command = [sys.executable, demo, "--epochs", "1", "--limit", "2000", "--out", str(tmp_path)]
+    process = subprocess.Popen(command, stdin=terminal, stdout=terminal, stderr=terminal)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the demo has exited and closed its end
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    assert process.wait(timeout=120) == 0
+    text = shown.decode("utf-8", "replace")
+    assert re.search(r"loss=\d+\.\d{4}", text), text[-2000:]
+    assert re.search(r"img_s=\d+", text), text[-2000:]
+    assert re.search(r"\d+/63 \[", text)  # n of 63 batches of 32, the bar's count
+
+
+@needs_mnist
 def test_lenet_demo_resume_continues_exactly_where_an_uninterrupted_run_would_be(tmp_path):
     straight, interrupted = tmp_path / "straight", tmp_path / "interrupted"
     common = ["--limit", "256", "--batch-size", "32"]

@@ -256,6 +256,26 @@ def test_conv2d_layer_gradient_for_input_and_parameters():
     check(lambda x, *params: layer(x), random_tensor(1, 2, 5, 6), layer.weight, layer.bias)
 
 
+# Layers without parameters: the module must pass its settings (slope, window, stride) on unchanged.
+PARAMETER_FREE_LAYERS = {
+    "LeakyReLU(0.2)": (nn.LeakyReLU(0.2), lambda: away_from_zero_tensor(2, 3, 4)),
+    "Sigmoid": (nn.Sigmoid(), lambda: random_tensor(2, 5)),
+    "Tanh": (nn.Tanh(), lambda: random_tensor(1, 2, 3, 4)),
+    "MaxPool2d(3, stride=2, padding=1)": (
+        nn.MaxPool2d(3, stride=2, padding=1),
+        lambda: distinct_tensor(1, 2, 5, 7),
+    ),
+    "AvgPool2d(2, stride=1)": (nn.AvgPool2d(2, stride=1), lambda: random_tensor(2, 1, 4, 3)),
+    "AvgPool2d((2, 3), padding=1)": (nn.AvgPool2d((2, 3), padding=1), lambda: random_tensor(1, 2, 5, 4)),
+}
+
+
+@pytest.mark.parametrize("name", list(PARAMETER_FREE_LAYERS))
+def test_parameter_free_layer_gradient(name):
+    layer, make_input = PARAMETER_FREE_LAYERS[name]
+    check(layer, make_input())
+
+
 def test_small_network_gradient_for_input_and_every_parameter():
     tinyconv.manual_seed(0)
     model = nn.Sequential(

@@ -45,6 +45,8 @@ def test_operator_with_a_python_number_gradient(name):
 
 
 ARRAY = np.array([3.0, -1.0, 0.5])
+BASES = np.array([2.0, 0.5, 1.0])
+EXPONENTS = np.array([2.0, -1.0, 1.5])
 
 ARRAY_OPERATOR_CASES = {
     "array + x": (lambda x: ARRAY + x, ARRAY + x_np, np.ones(3)),
@@ -54,6 +56,9 @@ ARRAY_OPERATOR_CASES = {
     "x * array": (lambda x: x * ARRAY, ARRAY * x_np, ARRAY),
     "array / x": (lambda x: ARRAY / x, ARRAY / x_np, -ARRAY / x_np**2),
     "x / array": (lambda x: x / ARRAY, x_np / ARRAY, 1 / ARRAY),
+    # Powers on a positive base, so that every value is real: d(b^x)/dx = b^x ln b, d(x^e)/dx = e x^(e-1).
+    "array ** x": (lambda x: BASES**x, [2.0, 0.25, 1.0], [2.0 * np.log(2.0), 0.25 * np.log(0.5), 0.0]),
+    "x ** array": (lambda x: x**EXPONENTS, [1.0, 0.5, 8.0], [2.0, -0.25, 3.0]),
 }
 
 
@@ -360,6 +365,15 @@ def test_matmul_with_an_ndarray_on_the_left():
     np.testing.assert_array_equal(y.data, [[3.0], [4.0]])
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [[1.0], [3.0]])
+
+
+def test_matmul_with_an_ndarray_on_the_right():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    y = x @ np.array([[1.0], [-1.0]])
+    assert isinstance(y, Tensor)
+    np.testing.assert_array_equal(y.data, [[-1.0], [-1.0]])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[1.0, -1.0], [1.0, -1.0]])  # g b^T, g = ones
 
 
 def test_batched_matmul_broadcasts_a_shared_matrix():

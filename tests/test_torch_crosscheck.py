@@ -11,7 +11,7 @@ from helpers import random_array, torch_lenet5
 
 import tinyconv
 import tinyconv.functional as F
-from tinyconv import Tensor
+from tinyconv import Tensor, nn
 from tinyconv.models import LeNet5
 
 torch = pytest.importorskip("torch")
@@ -132,6 +132,27 @@ def test_activation_matches_torch(name):
     x = 4.0 * random_array(3, 7, seed=6)
     x[0, :3] = [0.0, 30.0, -30.0]  # the kink and saturated values
     compare_with_torch(tiny_fn, torch_fn, [x])
+
+
+# The layers pass their settings on to the functions above; built with the same arguments as in torch.nn.
+LAYERS = {
+    "LeakyReLU(0.2)": (lambda: nn.LeakyReLU(0.2), lambda: torch.nn.LeakyReLU(0.2), (2, 3, 4)),
+    "Sigmoid": (nn.Sigmoid, torch.nn.Sigmoid, (3, 5)),
+    "Tanh": (nn.Tanh, torch.nn.Tanh, (3, 5)),
+    "MaxPool2d(3, 2, 1)": (lambda: nn.MaxPool2d(3, 2, 1), lambda: torch.nn.MaxPool2d(3, 2, 1), (2, 3, 7, 9)),
+    "AvgPool2d((2, 3), 1)": (
+        lambda: nn.AvgPool2d((2, 3), 1),
+        lambda: torch.nn.AvgPool2d((2, 3), 1),
+        (1, 2, 5, 6),
+    ),
+    "Flatten": (nn.Flatten, torch.nn.Flatten, (2, 3, 4, 5)),
+}
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_parameter_free_layer_matches_torch(name):
+    make_ours, make_theirs, shape = LAYERS[name]
+    compare_with_torch(make_ours(), make_theirs(), [3.0 * random_array(*shape, seed=9)])
 
 
 @pytest.mark.parametrize("axis", [0, 1, -1])
