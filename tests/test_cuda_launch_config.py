@@ -1,10 +1,15 @@
 """The launch arithmetic of tinyconv/backend/cuda.py, in plain Python: no GPU, no CuPy.
 
-Grid and block sizes, GEMM tiles and plans (the strides and batch levels kernels/gemm.cu walks), and the
-size tuples the kernels take. Expected values are worked out by hand in the comments.
+Grid and block sizes, the 32-bit limits on what a kernel indexes, GEMM tiles and plans (the strides and
+batch levels kernels/gemm.cu walks), and the size tuples the kernels take. Expected values are worked
+out by hand in the comments. Last, how the backend treats a CuPy that is installed but fails to import.
 """
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -186,3 +191,53 @@ def test_channel_geometry_is_channels_and_elements_per_channel(shape, expected):
 def test_kernel_dir_finds_the_sources_in_a_checkout():
     folder = cuda.kernel_dir()
     assert (folder / "gemm.cu").is_file() and (folder / "im2col.cu").is_file()
+
+
+# ------------------------------------------------------------------------------ a CuPy that fails to import
+
+# Run in a fresh interpreter whose sys.path starts with a fake `cupy` package that raises on import,
+# as a wheel for another CUDA does: NumPy work must go on, and the reason must reach the user.
+BROKEN_CUPY_SCRIPT = """
+import numpy as np
+import tinyconv
+import tinyconv.functional as F
+from tinyconv import Tensor
+
+x = Tensor(np.array([[-1.0, 2.0]]), requires_grad=True)
+F.relu(x * 3.0).sum().backward()
+print(x.grad.tolist(), tinyconv.cuda.is_available(), tinyconv.cuda.device_count())
+print(tinyconv.cuda.unavailable_reason())
+"""
+
+
+@pytest.mark.parametrize(
+    "raise_statement, shown",
+    [
+        (
+            "raise ImportError('libcudart.so.13: cannot open shared object file')",
+            "ImportError: libcudart.so.13",
+        ),
+        (
+            "raise OSError('CUDA driver version is insufficient')",
+            "OSError: CUDA driver version is insufficient",
+        ),
+    ],
+    ids=["ImportError", "OSError"],
+)
+def test_a_cupy_that_fails_to_import_counts_as_no_cupy_and_the_reason_says_why(
+    tmp_path, raise_statement, shown
+):
+    (tmp_path / "cupy").mkdir()
+    (tmp_path / "cupy" / "__init__.py").write_text(raise_statement + "\n")
+    run = subprocess.run(
+        [sys.executable, "-c", BROKEN_CUPY_SCRIPT],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])},
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    gradient, reason = run.stdout.splitlines()
+    assert gradient == "[[0.0, 3.0]] False 0"
+    assert reason.startswith("CuPy is installed but fails to import")
+    assert shown in reason

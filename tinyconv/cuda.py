@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from tinyconv.autograd import Function
 from tinyconv.backend import device_of
-from tinyconv.backend.array_module import cupy_module
+from tinyconv.backend.array_module import cupy_import_error, cupy_module
 
 DEVICES = ("cpu", "cuda")
 
@@ -24,6 +24,12 @@ def unavailable_reason() -> str | None:
     """None when a GPU can be used, else a sentence saying why not (for errors and skipped tests)."""
     cupy = cupy_module()
     if cupy is None:
+        error = cupy_import_error()
+        if error is not None:  # a wheel for another CUDA, a missing library: tinyconv runs on NumPy
+            return (
+                f"CuPy is installed but fails to import ({type(error).__name__}: {error}); install the "
+                "cupy-cudaXXx wheel that matches the machine's CUDA"
+            )
         return (
             "CuPy is not installed (pip install 'tinyconv[gpu]', or the cupy-cudaXXx wheel that matches "
             "the machine's CUDA)"

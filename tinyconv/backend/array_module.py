@@ -8,18 +8,34 @@ import numpy
 
 _cupy = None
 _cupy_checked = False
+_cupy_import_error = None
 
 
 def cupy_module():
-    """Return the `cupy` module if it is installed, else None (looked up once, imported lazily)."""
-    global _cupy, _cupy_checked
+    """Return the `cupy` module if it is installed and imports, else None (looked up once, lazily).
+
+    A CuPy that is installed but fails to import (a wheel built for another CUDA, a missing driver
+    library) counts as no CuPy: every op asks this question, so an exception here would break plain
+    NumPy work too. `cupy_import_error()` keeps what the import raised, for the message that says why
+    there is no GPU.
+    """
+    global _cupy, _cupy_checked, _cupy_import_error
     if not _cupy_checked:
         _cupy_checked = True
         if importlib.util.find_spec("cupy") is not None:
-            import cupy
-
-            _cupy = cupy
+            try:
+                import cupy
+            except Exception as error:  # ImportError, OSError from a shared library, RuntimeError...
+                _cupy_import_error = error
+            else:
+                _cupy = cupy
     return _cupy
+
+
+def cupy_import_error() -> Exception | None:
+    """The exception raised by importing an installed CuPy, or None (not installed, or it imported)."""
+    cupy_module()
+    return _cupy_import_error
 
 
 def get_array_module(*arrays):
