@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cuda_emulator import compiler_available, install
+from cuda_emulator import EmulatedModule, compiler_available, install
 from gpu_checks import (
     check_matmul_with_tile,
     parametrize_device_checks,
@@ -73,3 +73,17 @@ def test_the_emulator_refuses_a_python_int_where_a_kernel_takes_an_int(device):
     arrays = [device.zeros(4, dtype=np.float32) for _ in range(3)]
     with pytest.raises(TypeError, match="argument 3 must be a numpy int32 scalar"):
         kernel((1,), (256,), (*arrays, 4))
+
+
+def test_a_kernel_is_looked_up_once_and_its_function_reused(device, monkeypatch):
+    looked_up = []
+    get_function = EmulatedModule.get_function
+    monkeypatch.setattr(
+        EmulatedModule,
+        "get_function",
+        lambda module, name: looked_up.append(name) or get_function(module, name),
+    )
+    grad_out, y = device.ones((2, 3), dtype=np.float32), device.ones((2, 3), dtype=np.float32)
+    for _ in range(3):
+        cuda.bias_relu_backward(grad_out, y)
+    assert looked_up == ["relu_backward"]

@@ -12,8 +12,9 @@ fewer than 2**31 elements; `check_int32` says so clearly otherwise.
 
 Each .cu file is compiled twice, once per element type (-DSCALAR=float, -DSCALAR=double), by
 `cupy.RawModule` the first time one of its kernels is needed, and kept for the life of the process
-(CuPy also keeps the binary on disk, in ~/.cupy/kernel_cache). The NumPy twin of every launcher is the
-function of the same name in backend/cpu.py. docs/gpu.md explains how each kernel maps threads to data.
+with each kernel's function object (CuPy also keeps the binary on disk, in ~/.cupy/kernel_cache). The
+NumPy twin of every launcher is the function of the same name in backend/cpu.py. docs/gpu.md explains
+how each kernel maps threads to data.
 
 CuPy is imported lazily, through `array_module.cupy_module()`: importing this module needs no GPU.
 """
@@ -212,10 +213,17 @@ def compiled_module(cupy, file_stem: str, scalar: str):
     return cupy.RawModule(code=source, options=(f"-DSCALAR={scalar}",))
 
 
+@functools.cache
+def kernel_function(cupy, file_stem: str, scalar: str, name: str):
+    """Kernel `name` of compiled_module(cupy, file_stem, scalar), looked up once: CuPy's
+    `get_function` builds a new function object, and asks the driver for it, on every call."""
+    return compiled_module(cupy, file_stem, scalar).get_function(name)
+
+
 def launch(file_stem: str, name: str, dtype, grid: tuple, args: tuple) -> None:
     """Run kernel `name` of kernels/<file_stem>.cu, compiled for `dtype`, on `grid` blocks of 256 threads."""
-    module = compiled_module(cupy_module(), file_stem, SCALAR_NAMES[numpy.dtype(dtype)])
-    module.get_function(name)(grid, (THREADS_PER_BLOCK,), args)
+    kernel = kernel_function(cupy_module(), file_stem, SCALAR_NAMES[numpy.dtype(dtype)], name)
+    kernel(grid, (THREADS_PER_BLOCK,), args)
     launch_counts[name] += 1
 
 
