@@ -75,6 +75,45 @@ def test_the_emulator_refuses_a_python_int_where_a_kernel_takes_an_int(device):
         kernel((1,), (256,), (*arrays, 4))
 
 
+# ------------------------------------------------------------------------------ launch checks and caching
+
+
+def pooled_shape(x_shape, kernel, stride, padding) -> tuple:
+    return tuple(x_shape[:2]) + cuda.pooled_size(x_shape, kernel, stride, padding)
+
+
+# Each launch reads or writes an array larger than its threads cover. (launcher, its arguments)
+LARGER_ARRAY_CASES = {
+    "im2col: input 1200, window matrix 140 (stride 3, kernel 1)": (
+        lambda device: cuda.im2col(device.zeros((1, 1, 40, 30)), (1, 1), (3, 3), (0, 0))
+    ),
+    "max_pool2d: input 1200, output 140": (
+        lambda device: cuda.max_pool2d_forward(device.zeros((1, 1, 40, 30)), (1, 1), (3, 3), (0, 0))
+    ),
+    "avg_pool2d: input 1200, output 140": (
+        lambda device: cuda.avg_pool2d_forward(device.zeros((1, 1, 40, 30)), (1, 1), (3, 3), (0, 0))
+    ),
+    "max_pool2d backward: dx 961, grad_out and argmax 1024 (padding 1)": (
+        lambda device: cuda.max_pool2d_backward(
+            device.zeros(pooled_shape((1, 1, 31, 31), (2, 2), (1, 1), (1, 1))),
+            device.zeros(pooled_shape((1, 1, 31, 31), (2, 2), (1, 1), (1, 1)), dtype=np.int32),
+            (1, 1, 31, 31),
+            (2, 2),
+            (1, 1),
+            (1, 1),
+        )
+    ),
+}
+
+
+@pytest.mark.parametrize("launch", LARGER_ARRAY_CASES.values(), ids=LARGER_ARRAY_CASES.keys())
+def test_a_launch_is_refused_when_any_array_it_indexes_is_past_the_int_limit(device, monkeypatch, launch):
+    """The limit scaled down from 2**31 - 1 to 2**10 - 1, so the arrays stay small."""
+    monkeypatch.setattr(cuda, "INT32_MAX", 2**10 - 1)
+    with pytest.raises(ValueError, match="is more than tinyconv's CUDA kernels can index"):
+        launch(device)
+
+
 def test_a_kernel_is_looked_up_once_and_its_function_reused(device, monkeypatch):
     looked_up = []
     get_function = EmulatedModule.get_function

@@ -38,6 +38,48 @@ def test_check_int32_refuses_one_more():
         cuda.check_int32("im2col", 2**31)
 
 
+@pytest.mark.parametrize("total, last", [(1, 255), (256, 255), (257, 511), (1000, 1023)])
+def test_last_thread_index_is_the_end_of_the_last_block(total, last):
+    assert cuda.last_thread_index(total) == last
+
+
+def test_the_largest_int32_total_in_256_thread_blocks_ends_exactly_at_int32_max():
+    # ceil((2**31 - 1) / 256) = 2**23 blocks, whose last thread is 2**23 * 256 - 1 = 2**31 - 1
+    assert cuda.last_thread_index(2**31 - 1) == cuda.INT32_MAX
+    cuda.check_elementwise_launch("relu_backward", 2**31 - 1, [2**31 - 1])
+
+
+def test_a_block_size_that_does_not_divide_2_to_the_31_leaves_no_room_for_the_last_block():
+    # 2**31 - 100 elements in blocks of 384: 5,592,406 blocks, the last thread at 2,147,483,903
+    total = 2**31 - 100
+    assert cuda.last_thread_index(total, threads=384) == 2_147_483_903 > cuda.INT32_MAX
+    with pytest.raises(
+        ValueError, match="relu_backward: .* in blocks of 384 threads need thread indices up to"
+    ):
+        cuda.check_elementwise_launch("relu_backward", total, [total], threads=384)
+
+
+def test_an_input_larger_than_the_output_is_checked_too():
+    # im2col with kernel 1 and stride 2 reads a quarter of its input: x (1, 1, 65536, 32769) holds
+    # 2,147,549,184 elements, more than an int indexes, but col only (1, 1, 32768 * 16385)
+    x_shape = (1, 1, 65536, 32769)
+    geometry = cuda.window_geometry(x_shape, (1, 1), (2, 2), (0, 0), (1, 1))
+    col_size = geometry[5] * geometry[6]
+    assert col_size == 536_903_680
+    with pytest.raises(ValueError, match="im2col: 2,147,549,184 elements"):
+        cuda.check_elementwise_launch("im2col", col_size, [np.prod(x_shape), col_size])
+
+
+def test_launch_elementwise_checks_every_array_it_passes_before_launching(monkeypatch):
+    launched = []
+    monkeypatch.setattr(cuda, "launch", lambda *arguments: launched.append(arguments))
+    huge = np.broadcast_to(np.float32(0), (2**31,))  # 2**31 elements, one float32 in memory
+    col = np.zeros(140, np.float32)
+    with pytest.raises(ValueError, match="im2col: 2,147,483,648 elements"):
+        cuda.launch_elementwise("im2col", "im2col", np.float32, col.size, (huge, col) + cuda.int32(col.size))
+    assert launched == []
+
+
 @pytest.mark.parametrize(
     "shape, strides, offset",
     [((2, 3), (3, 1), 5), ((4, 3), (0, 1), 2), ((3, 2), (1, 3), 5), ((0, 5), (5, 1), 0)],

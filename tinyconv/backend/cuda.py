@@ -7,8 +7,9 @@ Each launcher below does three things, in order:
      file (tested without a GPU in tests/test_cuda_launch_config.py);
   3. launches:  kernel((blocks_x, blocks_y, blocks_z), (threads,), (arrays and numpy scalars...)).
 Arrays travel as pointers to their first element, and every size as a `numpy.int32`, because the
-kernels take C `int`s (a Python int would not be 32 bits on the way in). So every array must have
-fewer than 2**31 elements; `check_int32` says so clearly otherwise.
+kernels take C `int`s (a Python int would not be 32 bits on the way in), and they index with `int`s.
+So every array a kernel reads or writes must have fewer than 2**31 elements, and every thread's index
+must fit in an `int` too; `check_int32` and `check_elementwise_launch` refuse, clearly, what does not.
 
 Each .cu file is compiled twice, once per element type (-DSCALAR=float, -DSCALAR=double), by
 `cupy.RawModule` the first time one of its kernels is needed, and kept for the life of the process
@@ -50,6 +51,14 @@ def block_count(total: int, threads: int = THREADS_PER_BLOCK) -> int:
     return -(-total // threads)
 
 
+def last_thread_index(total: int, threads: int = THREADS_PER_BLOCK) -> int:
+    """blockIdx.x * blockDim.x + threadIdx.x of the grid's last thread: blocks * threads - 1.
+
+    The last block runs whole, so this is past `total - 1` unless `threads` divides `total`.
+    """
+    return block_count(total, threads) * threads - 1
+
+
 def check_int32(what: str, count: int) -> None:
     """The kernels index with 32-bit ints: refuse, clearly, an array they cannot address."""
     if count > INT32_MAX:
@@ -57,6 +66,25 @@ def check_int32(what: str, count: int) -> None:
             f"{what}: {count:,} elements is more than tinyconv's CUDA kernels can index with 32-bit ints "
             f"({INT32_MAX:,}); split the batch"
         )
+
+
+def check_elementwise_launch(name: str, total: int, array_sizes, threads: int = THREADS_PER_BLOCK) -> None:
+    """Refuse, clearly, a one-thread-per-element launch that a kernel indexing with `int`s would get wrong.
+
+    Two things must fit. Every array the kernel reads or writes, not only the `total` elements its
+    threads cover: im2col's input is larger than its window matrix when the stride is larger than the
+    kernel, and so is a pooling input beside its output. And every thread's index, computed in an `int`
+    before the `index >= total` test, up to the last thread of the last block. With 256-thread blocks
+    the second follows from the first (256 divides 2**31), but not with every block size.
+    """
+    last = last_thread_index(total, threads)
+    if last > INT32_MAX:
+        raise ValueError(
+            f"{name}: {total:,} elements in blocks of {threads} threads need thread indices up to {last:,}, "
+            f"more than a 32-bit int holds ({INT32_MAX:,}); split the batch"
+        )
+    for size in array_sizes:
+        check_int32(name, size)
 
 
 def largest_offset(shape: tuple, strides: tuple) -> int:
@@ -228,8 +256,12 @@ def launch(file_stem: str, name: str, dtype, grid: tuple, args: tuple) -> None:
 
 
 def launch_elementwise(file_stem: str, name: str, dtype, total: int, args: tuple) -> None:
-    """Launch a one-thread-per-element kernel over `total` elements (nothing to do when it is 0)."""
-    check_int32(name, total)
+    """Launch a one-thread-per-element kernel over `total` elements (nothing to do when it is 0).
+
+    Every array among `args` is one the kernel indexes, so the check covers all of them.
+    """
+    array_sizes = [arg.size for arg in args if not isinstance(arg, numpy.generic)]
+    check_elementwise_launch(name, total, array_sizes)
     if total > 0:
         launch(file_stem, name, dtype, (block_count(total),), args)
 
@@ -290,7 +322,6 @@ def col2im(col, x_shape, kernel_size, stride, padding, dilation=(1, 1)):
     col = cupy.ascontiguousarray(col)
     geometry = window_geometry(x_shape, kernel_size, stride, padding, dilation)
     dx = cupy.empty(tuple(x_shape), dtype=col.dtype)
-    check_int32("col2im", col.size)
     launch_elementwise("col2im", "col2im", col.dtype, dx.size, (col, dx) + int32(dx.size, *geometry))
     return dx
 
