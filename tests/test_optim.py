@@ -35,16 +35,17 @@ def run_tinyconv(optimizer_class, start: np.ndarray, grads: list, **hyper) -> li
 # ------------------------------------------------------------------------------ the formulas, in NumPy
 
 
-def sgd_formula(p, grads, lr, momentum=0.0, weight_decay=0.0, nesterov=False) -> list:
+def sgd_formula(p, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False) -> list:
     """PyTorch's documented SGD, with d the step direction and b the velocity:
 
-    d = g + wd * p;  b = d on the first step, mu * b + d afterwards;  d = d + mu * b (Nesterov) or b.
+    d = g + wd * p;  b = d on the first step, mu * b + (1 - dampening) * d afterwards;
+    d = d + mu * b (Nesterov) or b.
     """
     history, velocity = [], None
     for g in grads:
         d = g + weight_decay * p
         if momentum:
-            velocity = d if velocity is None else momentum * velocity + d
+            velocity = d if velocity is None else momentum * velocity + (1 - dampening) * d
             d = d + momentum * velocity if nesterov else velocity
         p = p - lr * d
         history.append(p)
@@ -74,6 +75,9 @@ SGD_SETTINGS = {
     "nesterov": {"lr": 0.05, "momentum": 0.8, "nesterov": True},
     "weight decay": {"lr": 0.1, "weight_decay": 0.01},
     "momentum and weight decay": {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.05},
+    "dampening": {"lr": 0.1, "momentum": 0.9, "dampening": 0.5},
+    "dampening and weight decay": {"lr": 0.1, "momentum": 0.8, "dampening": 0.3, "weight_decay": 0.05},
+    "nesterov and weight decay": {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01, "nesterov": True},
 }
 
 ADAM_SETTINGS = {
@@ -129,6 +133,14 @@ def test_sgd_nesterov_looks_ahead_along_the_velocity():
     )
     # step 1: v = 1, d = 1 + 0.9 * 1 = 1.9; step 2: v = 1.9, d = 1 + 0.9 * 1.9 = 2.71
     np.testing.assert_allclose(np.concatenate(history), [0.81, 0.539])
+
+
+def test_sgd_dampening_scales_the_new_gradient_from_the_second_step_on():
+    history = run_tinyconv(
+        optim.SGD, np.array([1.0]), [np.array([1.0])] * 2, lr=0.1, momentum=0.9, dampening=0.5
+    )
+    # step 1: v = g = 1 (no dampening on the first step); step 2: v = 0.9 * 1 + (1 - 0.5) * 1 = 1.4
+    np.testing.assert_allclose(np.concatenate(history), [0.9, 0.76])
 
 
 def test_sgd_weight_decay_adds_decay_times_parameter_to_the_gradient():
@@ -192,6 +204,40 @@ def test_optimizers_refuse_invalid_hyper_parameters(make):
         make([Parameter(np.ones(2))])
 
 
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
+            "SGD: Nesterov momentum needs momentum > 0 and dampening 0, got momentum 0.9 and dampening 0.1",
+        ),
+        (lambda p: optim.SGD(p, lr=0.1, nesterov=True), "needs momentum > 0 and dampening 0, got momentum 0"),
+        (
+            lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=-0.5),
+            "SGD: dampening must be between 0 and 1",
+        ),
+        (lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=1.5), r"between 0 and 1 .*got 1\.5"),
+    ],
+)
+def test_sgd_explains_which_hyper_parameter_is_invalid(make, message):
+    with pytest.raises(ValueError, match=message):
+        make([Parameter(np.ones(2))])
+
+
+def test_sgd_refuses_a_nesterov_flag_that_is_not_a_bool():
+    # 1e-4 in fifth place was weight decay in tinyconv's old argument order; it must not pass as True
+    with pytest.raises(TypeError, match=r"SGD: nesterov must be True or False, got 0\.0001"):
+        optim.SGD([Parameter(np.ones(2))], lr=0.1, nesterov=1e-4)
+
+
+def test_sgd_positional_arguments_follow_torchs_order():
+    # torch.optim.SGD(params, lr, momentum, dampening, weight_decay, nesterov)
+    optimizer = optim.SGD([Parameter(np.ones(2))], 0.1, 0.9, 0, 1e-4)
+    group = optimizer.param_groups[0]
+    assert (group["lr"], group["momentum"], group["dampening"]) == (0.1, 0.9, 0)
+    assert (group["weight_decay"], group["nesterov"]) == (1e-4, False)
+
+
 # ------------------------------------------------------------------------------ saving and resuming
 
 
@@ -204,9 +250,10 @@ def quadratic_gradient(parameter, target) -> None:
     "make",
     [
         lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+        lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.5, weight_decay=0.01),
         lambda p: optim.Adam(p, lr=0.05, weight_decay=0.01),
     ],
-    ids=["SGD", "Adam"],
+    ids=["SGD", "SGD with dampening", "Adam"],
 )
 def test_a_restored_optimizer_continues_exactly_like_the_original(make):
     target = random_array(4, seed=9)
@@ -232,11 +279,22 @@ def test_a_restored_optimizer_continues_exactly_like_the_original(make):
 
 
 def test_load_state_dict_restores_the_hyper_parameters():
-    saved = optim.SGD([Parameter(np.ones(2))], lr=0.1, momentum=0.9).state_dict()
+    saved = optim.SGD([Parameter(np.ones(2))], lr=0.1, momentum=0.9, dampening=0.2).state_dict()
     optimizer = optim.SGD([Parameter(np.ones(2))], lr=0.5)
     optimizer.load_state_dict(saved)
     assert optimizer.param_groups[0]["lr"] == 0.1
     assert optimizer.param_groups[0]["momentum"] == 0.9
+    assert optimizer.param_groups[0]["dampening"] == 0.2
+
+
+def test_sgd_state_saved_before_dampening_existed_loads_and_keeps_the_new_optimizers_dampening():
+    # checkpoints written before SGD had `dampening` lack the key; the constructor's value stays
+    saved = optim.SGD([Parameter(np.ones(2))], lr=0.1, momentum=0.9).state_dict()
+    del saved["param_groups"][0]["dampening"]
+    optimizer = optim.SGD([Parameter(np.ones(2))], lr=0.5, momentum=0.5)
+    optimizer.load_state_dict(saved)
+    assert optimizer.param_groups[0]["momentum"] == 0.9
+    assert optimizer.param_groups[0]["dampening"] == 0.0
 
 
 def test_load_state_dict_refuses_a_different_number_of_parameters():
@@ -270,6 +328,22 @@ def test_sgd_matches_torch(name):
     theirs = run_torch(torch, torch.optim.SGD, start, grads, **hyper)
     for step, (a, b) in enumerate(zip(ours, theirs)):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, err_msg=f"step {step + 1}")
+
+
+def test_sgd_called_positionally_matches_torch_called_the_same_way():
+    torch = pytest.importorskip("torch")
+    start = random_array(3, 4, seed=1)
+    grads = gradient_sequence((3, 4))
+    ours, theirs = Parameter(start.copy()), torch.nn.Parameter(torch.tensor(start))
+    our_optimizer = optim.SGD([ours], 0.1, 0.9, 0, 1e-4)
+    their_optimizer = torch.optim.SGD([theirs], 0.1, 0.9, 0, 1e-4)
+    their_group = their_optimizer.param_groups[0]
+    assert {key: their_group[key] for key in our_optimizer.defaults} == our_optimizer.defaults
+    for step, grad in enumerate(grads, start=1):
+        ours.grad, theirs.grad = grad, torch.tensor(grad)
+        our_optimizer.step()
+        their_optimizer.step()
+        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, err_msg=f"step {step}")
 
 
 @pytest.mark.parametrize("name", list(ADAM_SETTINGS))
