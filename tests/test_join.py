@@ -1,10 +1,11 @@
-"""cat, stack and split: values as NumPy joins them, gradients routed back, errors named."""
+"""cat, stack and split: values as NumPy joins them, gradients routed back, errors named, and (with torch
+installed) outputs and gradients equal to torch.cat, torch.stack and torch.split's."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import random_tensor
+from helpers import random_array, random_tensor
 
 import tinyconv
 from tinyconv.gradcheck import gradcheck
@@ -62,3 +63,69 @@ def test_split_gradients_match_finite_differences_even_with_an_unused_piece():
 def test_bad_joins_get_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ------------------------------------------------------------------------------ against torch
+# A join or a split only copies numbers, so outputs and gradients must equal torch's exactly. Each
+# output gets its own random upstream gradient, so a piece of gradient sent to the wrong input shows.
+
+
+def inputs_for_both(torch, shapes: list) -> tuple:
+    """The same float64 leaves twice: as tinyconv tensors and as torch tensors."""
+    arrays = [random_array(*shape, seed=k) for k, shape in enumerate(shapes)]
+    ours = [tinyconv.Tensor(a.copy(), requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    return ours, theirs
+
+
+def backward_both(torch, our_outputs: list, their_outputs: list) -> None:
+    """Send the same random upstream gradient through each pair of outputs."""
+    for k, (ours, theirs) in enumerate(zip(our_outputs, their_outputs)):
+        upstream = random_array(*ours.shape, seed=100 + k)
+        ours.backward(upstream)
+        theirs.backward(torch.tensor(upstream))
+
+
+def assert_same(ours: list, theirs: list, what: str) -> None:
+    assert len(ours) == len(theirs)
+    for k, (a, b) in enumerate(zip(ours, theirs)):
+        np.testing.assert_array_equal(a, b.detach().numpy(), err_msg=f"{what} {k}")
+
+
+@pytest.mark.parametrize(
+    "shapes, axis",
+    [([(2, 1, 3), (2, 4, 3), (2, 2, 3)], 1), ([(3, 2), (1, 2)], 0), ([(2, 3, 1), (2, 3, 2)], -1)],
+)
+def test_cat_output_and_gradients_equal_torch_cat(shapes, axis):
+    torch = pytest.importorskip("torch")
+    ours, theirs = inputs_for_both(torch, shapes)
+    joined, torch_joined = tinyconv.cat(ours, axis=axis), torch.cat(theirs, dim=axis)
+    assert_same([joined.data], [torch_joined], "output")
+    backward_both(torch, [joined], [torch_joined])
+    assert_same([x.grad for x in ours], [x.grad for x in theirs], "gradient of input")
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, -1])
+def test_stack_output_and_gradients_equal_torch_stack(axis):
+    torch = pytest.importorskip("torch")
+    ours, theirs = inputs_for_both(torch, [(2, 3)] * 3)
+    stacked, torch_stacked = tinyconv.stack(ours, axis=axis), torch.stack(theirs, dim=axis)
+    assert_same([stacked.data], [torch_stacked], "output")
+    backward_both(torch, [stacked], [torch_stacked])
+    assert_same([x.grad for x in ours], [x.grad for x in theirs], "gradient of input")
+
+
+@pytest.mark.parametrize("split_size_or_sections, axis", [(3, 0), ([1, 4, 2], 0), (2, 1), ([1, 3, 1], -1)])
+def test_split_pieces_and_gradient_equal_torch_split(split_size_or_sections, axis):
+    torch = pytest.importorskip("torch")
+    shape = (7, 5) if axis == 0 else (2, 5)
+    (x,), (torch_x,) = inputs_for_both(torch, [shape])
+    pieces = tinyconv.split(x, split_size_or_sections, axis=axis)
+    torch_pieces = torch.split(torch_x, split_size_or_sections, dim=axis)
+    assert_same([piece.data for piece in pieces], torch_pieces, "piece")
+    # loss = sum over the pieces but the second of (piece * w_k): that piece's slice of the gradient
+    # must come back as zeros, the others as their w_k
+    weights = {k: random_array(*pieces[k].shape, seed=100 + k) for k in range(len(pieces)) if k != 1}
+    sum((pieces[k] * w).sum() for k, w in weights.items()).backward()
+    sum((torch_pieces[k] * torch.tensor(w)).sum() for k, w in weights.items()).backward()
+    assert_same([x.grad], [torch_x.grad], "gradient of input")
