@@ -172,6 +172,20 @@ def test_cell_state_reused_across_steps_passes_gradcheck():
     assert gradcheck(two_steps, [x1, x2, h0, c0, w_ih, w_hh, b_ih, b_hh]) is True
 
 
+@pytest.mark.parametrize("kind", ["rnn_tanh", "rnn_relu", "gru"])
+def test_single_state_cell_reused_across_steps_passes_gradcheck(kind):
+    # As above for the cells whose state is one tensor: h0 starts both steps and is added to the output.
+    x1, h0, w_ih, w_hh, b_ih, b_hh = cell_tensors(kind)
+    x2 = Tensor(random_array(*x1.shape, seed=42), requires_grad=True)
+    step = fused(kind)
+
+    def two_steps(x1, x2, h0, w_ih, w_hh, b_ih, b_hh):
+        h1 = step(x1, h0, w_ih, w_hh, b_ih, b_hh)
+        return step(x2, h1, w_ih, w_hh, b_ih, b_hh) + h0
+
+    assert gradcheck(two_steps, [x1, x2, h0, w_ih, w_hh, b_ih, b_hh]) is True
+
+
 # ------------------------------------------------------------------ values worked out by hand
 
 

@@ -165,20 +165,22 @@ def test_relu_rnn_with_batch_first_and_no_bias_passes_gradcheck():
     assert gradcheck(lambda x, *p: layer(x)[0], [x, *layer.parameters()]) is True
 
 
-def test_state_reused_across_two_sequences_passes_gradcheck():
+@pytest.mark.parametrize("kind", list(LAYERS))
+def test_state_reused_across_two_sequences_passes_gradcheck(kind):
     # One initial state starts two sequences, and the first sequence's final state starts a third:
     # the gradient of h_0 sums three paths, and the weights' gradients sum over every step of all three.
-    layer = nn.GRU(2, 3).double()
+    layer = LAYERS[kind](2, 3).double()
     a, b, c = sequence(3, 2, 2, seed=1), sequence(2, 2, 2, seed=2), sequence(2, 2, 2, seed=3)
-    h0 = initial_state("gru", 1, 2, 3)
+    state = initial_state(kind, 1, 2, 3)
 
-    def three_sequences(a, b, c, h0, *parameters):
-        out_a, h_a = layer(a, h0)
+    def three_sequences(a, b, c, *state_and_parameters):
+        h0 = tuple(state_and_parameters[:2]) if kind == "lstm" else state_and_parameters[0]
+        out_a, state_a = layer(a, h0)
         out_b, _ = layer(b, h0)
-        out_c, _ = layer(c, h_a)
+        out_c, _ = layer(c, state_a)
         return out_a, out_b, out_c
 
-    assert gradcheck(three_sequences, [a, b, c, h0, *layer.parameters()]) is True
+    assert gradcheck(three_sequences, [a, b, c, *flat(state), *layer.parameters()]) is True
 
 
 def test_gradient_reaches_every_time_step_of_the_input():
@@ -288,6 +290,23 @@ def test_thousand_step_lstm_with_hidden_128_and_batch_32_runs_forward_and_backwa
     last = Tensor(x.data[-1:].copy(), requires_grad=True)
     layer(last, state)[0].sum().backward()
     np.testing.assert_allclose(x.grad[-1], last.grad[0], rtol=1e-5, atol=1e-7)
+
+
+def test_stack_backward_hands_each_step_a_view_of_the_gradient_not_a_copy():
+    # The layers stack their T outputs; the gradient that comes back is often not contiguous (broadcast
+    # by output.sum(), transposed by batch_first). A copy of it for each of the T steps would make
+    # backpropagation through time quadratic in T: each step must get a view.
+    from tinyconv.ops.join import Stack
+
+    grad = np.broadcast_to(np.arange(3.0)[:, None, None], (3, 4, 2))  # what .sum() sends back
+    pieces = Stack(axis=1).backward(grad)
+    assert len(pieces) == 4
+    assert all(np.shares_memory(piece, grad) for piece in pieces)
+    np.testing.assert_array_equal(pieces[2], grad[:, 2])
+    transposed = np.arange(24.0).reshape(4, 3, 2).transpose(1, 0, 2)  # what batch_first sends back
+    pieces = Stack(axis=0).backward(transposed)
+    assert all(np.shares_memory(piece, transposed) for piece in pieces)
+    np.testing.assert_array_equal(pieces[1], transposed[1])
 
 
 def peak_bytes_of_forward_and_backward(steps: int) -> int:

@@ -37,8 +37,11 @@ class Stack(Function):
         return get_array_module(*arrays).stack(arrays, axis=self.axis)
 
     def backward(self, grad_out):
-        xp = get_array_module(grad_out)
-        return tuple(xp.take(grad_out, k, axis=self.axis) for k in range(grad_out.shape[self.axis]))
+        # Views, not copies: `take` would copy all of grad_out for every k whenever grad_out is not
+        # contiguous (broadcast by .sum(), transposed by batch_first), T copies of a (T, N, H)
+        # gradient for a sequence of T steps, which makes backpropagation through time quadratic in T.
+        per_input = get_array_module(grad_out).moveaxis(grad_out, self.axis, 0)
+        return tuple(per_input[k] for k in range(per_input.shape[0]))
 
 
 class Split(Function):
