@@ -331,6 +331,27 @@ def check_pooling_and_lrn_run_on_tinyconv_kernels(device, monkeypatch) -> None:
     assert launched["avg_pool_forward"] == 1 and launched["avg_pool_backward"] == 1
 
 
+def check_bias_relu_runs_on_the_fused_kernel(device, monkeypatch) -> None:
+    """F.bias_relu on the GPU in float32 against the CPU in float64: one kernel forward, one backward."""
+    x, bias = random((2, 5, 4, 3), np.float64), random(5, np.float64, 1)
+    grad_out = random(x.shape, np.float64, 2)
+    reference = [Tensor(a, requires_grad=True) for a in (x, bias)]
+    F.bias_relu(*reference).backward(grad_out)
+    tensors = [device_leaf(a) for a in (x, bias)]
+    outputs = []
+
+    def forward_and_backward():
+        outputs.append(F.bias_relu(*tensors))
+        outputs[0].backward(Tensor(grad_out.astype(np.float32)).to("cuda"))
+
+    launched = kernels_launched_by(forward_and_backward)
+    assert outputs[0].device == "cuda"
+    assert relative_error(outputs[0].numpy(), F.bias_relu(Tensor(x), Tensor(bias)).data) < 1e-5
+    for tensor, expected in zip(tensors, reference):
+        assert relative_error(host(tensor.grad), expected.grad) < 1e-5
+    assert launched["bias_relu_forward"] == 1 and launched["relu_backward"] == 1
+
+
 def check_linear_runs_on_tinyconv_kernels(device, monkeypatch) -> None:
     refuse_cublas(device, monkeypatch)
     x, weight, bias = random((5, 7), np.float64), random((3, 7), np.float64, 1), random(3, np.float64, 2)
@@ -436,6 +457,7 @@ def check_an_op_on_two_devices_raises_naming_both(device, monkeypatch) -> None:
 DEVICE_CHECKS = [
     check_conv2d_runs_on_tinyconv_kernels,
     check_pooling_and_lrn_run_on_tinyconv_kernels,
+    check_bias_relu_runs_on_the_fused_kernel,
     check_linear_runs_on_tinyconv_kernels,
     check_lenet_training_step_matches_the_cpu,
     check_conv2d_gradients_pass_gradcheck_in_float64,

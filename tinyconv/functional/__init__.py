@@ -4,6 +4,7 @@ Each op is a Function with a hand-written backward, in the file named for it:
     conv.py        conv2d by im2col + one matrix product
     pooling.py     max_pool2d, avg_pool2d, adaptive_avg_pool2d
     activation.py  relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu, softplus
+    bias_relu.py   bias_relu: max(x + bias, 0) in one op (one CUDA kernel on the GPU)
     loss.py        cross_entropy, mse_loss, nll_loss, binary_cross_entropy(_with_logits),
                    multiclass_hinge_loss
     padding.py     pad
@@ -27,6 +28,7 @@ from tinyconv.functional.activation import (
     softplus,
     tanh,
 )
+from tinyconv.functional.bias_relu import bias_relu
 from tinyconv.functional.conv import conv2d
 from tinyconv.functional.dropout import dropout, dropout2d
 from tinyconv.functional.embedding import embedding
@@ -67,6 +69,7 @@ __all__ = [
     "max_pool2d",
     "avg_pool2d",
     "relu",
+    "bias_relu",
     "leaky_relu",
     "sigmoid",
     "tanh",
