@@ -253,15 +253,33 @@ def parametrize_tiles():
 
 # ------------------------------------------------------------------------------ layers and a network
 # Through the public API (tensors moved with .to("cuda"), layers, autograd, optimizers): the device in
-# float32 against the CPU in float64, with cupy.matmul made to fail, so that a path reaching cuBLAS
-# through it would raise.
+# float32 against the CPU in float64, with CuPy's matrix products made to fail, so that a path reaching
+# cuBLAS through them would raise.
+
+# Where Python code reaches cuBLAS through CuPy: its product functions, and `@` and .dot on its arrays.
+CUBLAS_FUNCTIONS = ("matmul", "dot", "vdot", "inner", "tensordot", "einsum")
+CUBLAS_METHODS = ("__matmul__", "__rmatmul__", "dot")
 
 
 def refuse_cublas(device, monkeypatch) -> None:
-    def refuse(*args, **kwargs):
-        raise AssertionError("cupy.matmul was called: the GPU path fell back to cuBLAS")
+    """Make every CuPy matrix product tinyconv could call raise, for the rest of the test.
 
-    monkeypatch.setattr(device, "matmul", refuse)
+    cupy.ndarray has been a Python subclass of the Cython class `_ndarray_base` since CuPy 11 (every
+    CuPy for CUDA 12 or 13 is newer), so its operators can be replaced on the class like any other
+    class's: `a @ b` then calls the replacement. CuPy's own internals call cuBLAS from Cython and are
+    not seen; tinyconv's code never reaches them except through the names guarded here.
+    """
+
+    def refusing(name: str):
+        def refuse(*args, **kwargs):
+            raise AssertionError(f"{name} was called: the GPU path fell back to cuBLAS")
+
+        return refuse
+
+    for name in CUBLAS_FUNCTIONS:
+        monkeypatch.setattr(device, name, refusing(f"cupy.{name}"))
+    for name in CUBLAS_METHODS:
+        monkeypatch.setattr(device.ndarray, name, refusing(f"cupy.ndarray.{name}"))
 
 
 def device_leaf(array: np.ndarray, dtype=np.float32) -> Tensor:
@@ -331,6 +349,30 @@ def check_pooling_and_lrn_run_on_tinyconv_kernels(device, monkeypatch) -> None:
     assert launched["avg_pool_forward"] == 1 and launched["avg_pool_backward"] == 1
 
 
+def check_adaptive_avg_pool2d_runs_on_tinyconv_gemm(device, monkeypatch) -> None:
+    """Adaptive average pooling is two matrix products each way: on the GPU, kernels/gemm.cu."""
+    refuse_cublas(device, monkeypatch)
+    x = random((2, 3, 7, 5), np.float64)
+    grad_out = random((2, 3, 3, 4), np.float64, 1)
+
+    def network(t):
+        return F.adaptive_avg_pool2d(t, (3, 4))  # overlapping windows down, repeated pixels across
+
+    reference = Tensor(x, requires_grad=True)
+    network(reference).backward(grad_out)
+    tensor = device_leaf(x)
+    outputs = []
+
+    def forward_and_backward():
+        outputs.append(network(tensor))
+        outputs[0].backward(Tensor(grad_out.astype(np.float32)).to("cuda"))
+
+    launched = kernels_launched_by(forward_and_backward)
+    assert relative_error(outputs[0].numpy(), network(Tensor(x)).data) < 1e-5
+    assert relative_error(host(tensor.grad), reference.grad) < 1e-5
+    assert launched["gemm_small"] + launched["gemm_large"] == 4  # A_h @ x @ A_w^T, A_h^T @ g @ A_w
+
+
 def check_bias_relu_runs_on_the_fused_kernel(device, monkeypatch) -> None:
     """F.bias_relu on the GPU in float32 against the CPU in float64: one kernel forward, one backward."""
     x, bias = random((2, 5, 4, 3), np.float64), random(5, np.float64, 1)
@@ -385,15 +427,26 @@ def check_lenet_training_step_matches_the_cpu(device, monkeypatch) -> None:
     reference_loss.backward()
     optim.SGD(reference.parameters(), lr=0.1, momentum=0.9).step()
 
-    loss = F.cross_entropy(model(Tensor(images.astype(np.float32)).to("cuda")), Tensor(labels).to("cuda"))
-    loss.backward()
-    optim.SGD(model.parameters(), lr=0.1, momentum=0.9).step()
+    losses = []
 
+    def training_step():
+        losses.append(
+            F.cross_entropy(model(Tensor(images.astype(np.float32)).to("cuda")), Tensor(labels).to("cuda"))
+        )
+        losses[0].backward()
+        optim.SGD(model.parameters(), lr=0.1, momentum=0.9).step()
+
+    launched = kernels_launched_by(training_step)
+    loss = losses[0]
     assert abs(loss.item() - reference_loss.item()) < 1e-5 * abs(reference_loss.item())
     for (name, parameter), expected in zip(model.named_parameters(), reference.parameters()):
         assert parameter.device == "cuda", name
         assert relative_error(host(parameter.grad), expected.grad) < 1e-4, name
         assert relative_error(host(parameter.data), expected.data) < 1e-5, name
+    # Two convolutions: forward, dW, and dx for the second only (the images need no gradient); three
+    # Linear layers: y, dx, dW each. So 2 + 3 + 9 products, and a col2im for the second conv only.
+    assert launched["gemm_small"] + launched["gemm_large"] == 14
+    assert launched["im2col"] == 2 and launched["col2im"] == 1
 
 
 def check_conv2d_gradients_pass_gradcheck_in_float64(device, monkeypatch) -> None:
@@ -457,6 +510,7 @@ def check_an_op_on_two_devices_raises_naming_both(device, monkeypatch) -> None:
 DEVICE_CHECKS = [
     check_conv2d_runs_on_tinyconv_kernels,
     check_pooling_and_lrn_run_on_tinyconv_kernels,
+    check_adaptive_avg_pool2d_runs_on_tinyconv_gemm,
     check_bias_relu_runs_on_the_fused_kernel,
     check_linear_runs_on_tinyconv_kernels,
     check_lenet_training_step_matches_the_cpu,

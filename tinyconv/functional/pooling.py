@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from tinyconv import backend
 from tinyconv.autograd import Function
-from tinyconv.backend import get_array_module, on_gpu, pad_image
+from tinyconv.backend import get_array_module, matmul, on_gpu, pad_image
 from tinyconv.functional.checks import (
     check_floating,
     check_ndim,
@@ -240,10 +240,11 @@ class AdaptiveAvgPool2d(Function):
         height, width = x.shape[2:]
         self.rows = averaging_matrix(height, self.output_size[0], xp, x.dtype)  # A_h
         self.columns = averaging_matrix(width, self.output_size[1], xp, x.dtype)  # A_w
-        return self.rows @ x @ self.columns.T
+        # Through the backend's matmul, not `@`: on the GPU that is kernels/gemm.cu, as in conv and linear.
+        return matmul(matmul(self.rows, x), self.columns.T)
 
     def backward(self, grad_out):
-        return self.rows.T @ grad_out @ self.columns
+        return matmul(matmul(self.rows.T, grad_out), self.columns)
 
 
 class GlobalAvgPool2d(Function):
