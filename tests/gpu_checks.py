@@ -1,5 +1,6 @@
 """The GPU checks that tests/test_gpu.py (real CuPy on a GPU) and tests/test_cuda_emulated.py (the CPU
-emulator) both run: every CUDA kernel against its NumPy twin, then layers and a network against the CPU.
+emulator) both run: every CUDA kernel against its NumPy twin, max pooling of tied inputs against the CPU's
+F.max_pool2d, then layers and a network against the CPU, and float64 gradient checks on the device.
 
 A kernel check takes `device`, the CuPy module (or its stand-in), builds random float32 or float64 inputs on
 the host, runs the launcher of tinyconv/backend/cuda.py on device copies, and compares with the twin of
@@ -90,6 +91,15 @@ LRN_CASES = {
     "sequences (N, C, L)": ((2, 5, 7), 3, 0.2, 0.75, 1.0),
 }
 
+# (how x is drawn, x shape, kernel, stride, padding): windows whose maximum appears several times
+MAX_POOL_TIE_CASES = {
+    "zeros after a ReLU, 2x2": ("relu", (2, 3, 8, 7), (2, 2), (2, 2), (0, 0)),
+    "zeros after a ReLU, overlapping 3x3 stride 2, padding 1": ("relu", (2, 3, 9, 7), (3, 3), (2, 2), (1, 1)),
+    "all zeros, overlapping 3x3 stride 1, padding 1": ("zeros", (1, 2, 5, 6), (3, 3), (1, 1), (1, 1)),
+    "small integers, 2x2": ("integers", (2, 3, 8, 7), (2, 2), (2, 2), (0, 0)),
+    "small integers, overlapping 3x2 stride 1, padding 1": ("integers", (1, 2, 7, 6), (3, 2), (1, 1), (1, 1)),
+}
+
 # x shape
 BIAS_RELU_CASES = {
     "after a convolution": (2, 5, 7, 3),
@@ -158,6 +168,42 @@ def check_max_pool_backward(device, case, dtype) -> None:
     assert relative_error(host(dx), reference) < TOLERANCE[dtype]
 
 
+def small_integers(shape, seed: int = 0) -> np.ndarray:
+    """Integers from -2 to 2 as float64: many ties, and sums of them are exact in float32 too."""
+    return np.random.default_rng(seed).integers(-2, 3, size=shape).astype(np.float64)
+
+
+def tied_input(kind: str, shape) -> np.ndarray:
+    if kind == "relu":  # about half the pixels are exactly 0, and so is every window of them
+        return np.maximum(random(shape, np.float64), 0)
+    return np.zeros(shape) if kind == "zeros" else small_integers(shape)
+
+
+def check_max_pool_ties_match_the_cpu(device, case, dtype) -> None:
+    """F.max_pool2d on the device (kernels/pool.cu) against F.max_pool2d on the CPU, on tied inputs.
+
+    Both give a window's gradient to its first maximum in row-major order. grad_out holds small
+    integers, so every pixel's sum of gradients is exact and the two dx must be equal.
+    """
+    kind, x_shape, *window = MAX_POOL_TIE_CASES[case]
+    x = tied_input(kind, x_shape).astype(dtype)
+    reference = Tensor(x, requires_grad=True)
+    y_reference = F.max_pool2d(reference, *window)
+    grad_out = small_integers(y_reference.shape, seed=1).astype(dtype)
+    y_reference.backward(grad_out)
+    tensor = Tensor(x).to("cuda").requires_grad_()
+    outputs = []
+
+    def forward_and_backward():
+        outputs.append(F.max_pool2d(tensor, *window))
+        outputs[0].backward(Tensor(grad_out).to("cuda"))
+
+    launched = kernels_launched_by(forward_and_backward)
+    assert launched["max_pool_forward"] == 1 and launched["max_pool_backward"] == 1
+    np.testing.assert_array_equal(outputs[0].numpy(), y_reference.data)
+    np.testing.assert_array_equal(host(tensor.grad), reference.grad)
+
+
 def check_avg_pool_forward(device, case, dtype) -> None:
     x_shape, *window = POOL_CASES[case]
     x = random(x_shape, dtype)
@@ -223,6 +269,7 @@ KERNEL_CHECKS = {
     check_lrn_backward: LRN_CASES,
     check_bias_relu_forward: BIAS_RELU_CASES,
     check_bias_relu_backward: BIAS_RELU_CASES,
+    check_max_pool_ties_match_the_cpu: MAX_POOL_TIE_CASES,
 }
 
 
@@ -266,8 +313,8 @@ def refuse_cublas(device, monkeypatch) -> None:
 
     cupy.ndarray has been a Python subclass of the Cython class `_ndarray_base` since CuPy 11 (every
     CuPy for CUDA 12 or 13 is newer), so its operators can be replaced on the class like any other
-    class's: `a @ b` then calls the replacement. CuPy's own internals call cuBLAS from Cython and are
-    not seen; tinyconv's code never reaches them except through the names guarded here.
+    class's: `a @ b` then calls the replacement. What CuPy does inside its own functions, in Cython,
+    is not seen: the guard covers the names through which Python code asks CuPy for a product.
     """
 
     def refusing(name: str):
