@@ -6,7 +6,9 @@ Expected parameter counts are computed here from the layer formulas, independent
     conv:   C_out * (C_in / groups * k * k) + C_out (bias)      linear: out * (in + 1)
     batch norm: 2 * C (weight and bias; the running statistics are buffers)
 and compared with the published totals. The big networks are slow on a small CPU, so each is built
-once per module and run on one small batch.
+once per module and run on one small batch. Where only shapes and counts are checked, the models are
+built with zero weights instead of random ones (`without_random_weights`): drawing VGG-16's 138
+million random numbers takes seconds, an array of zeros nothing until it is written.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from helpers import random_tensor
 
 import tinyconv
 import tinyconv.functional as F
-from tinyconv import Tensor, nn, optim
+from tinyconv import Tensor, init, nn, optim
 from tinyconv.gradcheck import gradcheck
 from tinyconv.models import (
     VGG,
@@ -59,6 +61,20 @@ def rows_of(model, input_shape) -> list:
 
 def zeros(*shape) -> Tensor:
     return Tensor(np.zeros(shape, dtype=np.float32))
+
+
+def zero_weights(tensor: Tensor, *args, **kwargs) -> Tensor:
+    """Stands in for init.kaiming_uniform_: a fresh array of zeros (np.zeros asks the operating system
+    for zeroed pages, so nothing is written until the model is)."""
+    tensor.data = np.zeros(tensor.shape, dtype=tensor.dtype)
+    return tensor
+
+
+def without_random_weights(build):
+    """`build()` with every Linear and Conv2d weight left at zero instead of drawn at random."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(init, "kaiming_uniform_", zero_weights)
+        return build()
 
 
 # torchvision's VGG configurations, written out here rather than imported from tinyconv.
@@ -248,8 +264,7 @@ def test_lenet5_classic_learns_with_cross_entropy_on_negative_distances():
 
 @pytest.fixture(scope="module")
 def alexnet():
-    tinyconv.manual_seed(0)
-    return AlexNet()
+    return without_random_weights(AlexNet)
 
 
 def test_alexnet_has_the_papers_60965224_parameters(alexnet):
@@ -284,6 +299,35 @@ def test_alexnet_has_lrn_and_overlapping_pooling_after_conv1_and_conv2(alexnet):
     assert all((pool.kernel_size, pool.stride) == (3, 2) for pool in pools)
 
 
+def lrn_by_the_formula(a: np.ndarray, n: int, alpha: float, beta: float, k: float) -> np.ndarray:
+    """Krizhevsky et al. 2012, section 3.3, over the channels of one pixel, a (C,):
+
+        b_i = a_i / (k + alpha * sum_{j = max(0, i - n/2)}^{min(C - 1, i + n/2)} a_j^2)^beta
+
+    alpha multiplies the sum itself, as in the paper (PyTorch and tinyconv multiply by alpha / n)."""
+    b = np.empty_like(a)
+    for i in range(len(a)):
+        window = a[max(0, i - n // 2) : min(len(a) - 1, i + n // 2) + 1]
+        b[i] = a[i] / (k + alpha * np.sum(window**2)) ** beta
+    return b
+
+
+# one pixel, 7 channels, large enough that alpha * sum(a^2) is of the order of k
+LRN_PIXEL = np.array([30.0, -50.0, 80.0, 10.0, -60.0, 40.0, 70.0])
+
+
+def test_alexnet_lrn_is_the_papers_with_k_2_n_5_alpha_1e_4_beta_0_75(alexnet):
+    small = AlexNet(num_classes=10, small=True)
+    norms = [m for model in (alexnet, small) for m in model.features if isinstance(m, nn.LocalResponseNorm)]
+    assert len(norms) == 4  # after conv1 and conv2, in both variants
+    expected = lrn_by_the_formula(LRN_PIXEL, n=5, alpha=1e-4, beta=0.75, k=2.0)
+    for norm in norms:
+        assert (norm.size, norm.beta, norm.k) == (5, 0.75, 2.0)
+        assert norm.alpha == pytest.approx(5 * 1e-4, rel=1e-15)  # tinyconv's alpha: the paper's times n
+        b = norm(Tensor(LRN_PIXEL.reshape(1, 7, 1, 1))).numpy().reshape(7)
+        np.testing.assert_allclose(b, expected, rtol=1e-12)
+
+
 def test_small_alexnet_maps_32x32_digits_to_10_logits():
     model = AlexNet(num_classes=10, small=True, in_channels=1)
     assert model(zeros(2, 1, 32, 32)).shape == (2, 10)
@@ -309,9 +353,12 @@ def test_alexnet_rejects_an_input_of_the_wrong_size():
 # ================================================================================ ZFNet
 
 
-def test_zfnet_has_the_papers_map_sizes_and_the_expected_parameter_count():
-    tinyconv.manual_seed(0)
-    model = ZFNet()
+@pytest.fixture(scope="module")
+def zfnet():
+    return without_random_weights(ZFNet)
+
+
+def test_zfnet_has_the_papers_map_sizes_and_the_expected_parameter_count(zfnet):
     expected = (
         conv_params(3, 96, 7)
         + conv_params(96, 256, 5)
@@ -322,32 +369,61 @@ def test_zfnet_has_the_papers_map_sizes_and_the_expected_parameter_count():
         + linear_params(4096, 4096)
         + linear_params(4096, 1000)
     )
-    assert count(model) == expected
-    rows = rows_of(model, (3, 224, 224))
+    assert count(zfnet) == expected
+    rows = rows_of(zfnet, (3, 224, 224))
     conv_and_pool_sides = [row.output_shape[2] for row in rows if row.type in ("Conv2d", "MaxPool2d")]
     assert conv_and_pool_sides == [110, 55, 26, 13, 13, 13, 13, 6]  # Fig. 3 of the paper
     assert rows[-1].output_shape == (1, 1000)
 
 
+def test_zfnet_maps_two_224x224_images_to_1000_logits(zfnet):
+    zfnet.eval()
+    assert zfnet(zeros(2, 3, 224, 224)).shape == (2, 1000)
+
+
+def test_zfnet_normalizes_with_alexnets_lrn_constants(zfnet):
+    norms = [layer for layer in zfnet.features if isinstance(layer, nn.LocalResponseNorm)]
+    assert len(norms) == 2
+    for norm in norms:
+        assert (norm.size, norm.beta, norm.k) == (5, 0.75, 2.0)
+        assert norm.alpha == pytest.approx(5 * 1e-4, rel=1e-15)  # the paper's 1e-4 times n, as AlexNet's
+
+
 # ================================================================================ VGG
 
 
-@pytest.fixture(scope="module")
-def vgg16():
-    tinyconv.manual_seed(0)
-    return VGG(16)
+PUBLISHED_VGG = {11: 132_863_336, 13: 133_047_848, 16: 138_357_544, 19: 143_667_240}  # torchvision's
 
 
-def test_vgg16_has_138357544_parameters(vgg16):
-    widths = vgg_conv_widths(16)
+@functools.cache
+def built_vgg(depth: int, batch_norm: bool = False) -> VGG:
+    """One VGG of each kind for the whole module, with zero weights (see the top)."""
+    return without_random_weights(lambda: VGG(depth, batch_norm=batch_norm))
+
+
+def vgg_params(depth: int) -> int:
+    """torchvision's VGG counted from its configuration: 3x3 convolutions, then fc6-fc8."""
+    widths = vgg_conv_widths(depth)
     convs = sum(conv_params(c_in, c_out, 3) for c_in, c_out in zip([3] + widths, widths))
-    fcs = linear_params(512 * 7 * 7, 4096) + linear_params(4096, 4096) + linear_params(4096, 1000)
-    assert count(vgg16) == convs + fcs == 138_357_544
+    return convs + linear_params(512 * 7 * 7, 4096) + linear_params(4096, 4096) + linear_params(4096, 1000)
 
 
-def test_vgg16_maps_two_32x32_images_to_1000_logits(vgg16):
-    vgg16.eval()
-    assert vgg16(zeros(2, 3, 32, 32)).shape == (2, 1000)
+@pytest.mark.parametrize("depth", [11, 13, 16, 19])
+def test_vgg_has_torchvisions_parameter_count(depth):
+    assert count(built_vgg(depth)) == vgg_params(depth) == PUBLISHED_VGG[depth]
+
+
+def test_vgg_with_batch_norm_adds_a_scale_and_a_shift_per_convolution_channel():
+    expected = vgg_params(11) + 2 * sum(vgg_conv_widths(11))
+    assert count(built_vgg(11, batch_norm=True)) == expected == 132_868_840  # torchvision's vgg11_bn
+
+
+@pytest.mark.parametrize(
+    "depth, batch_norm", [(11, False), (13, False), (16, False), (19, False), (11, True)]
+)
+def test_vgg_maps_two_32x32_images_to_1000_logits(depth, batch_norm):
+    model = built_vgg(depth, batch_norm).eval()
+    assert model(zeros(2, 3, 32, 32)).shape == (2, 1000)
 
 
 @pytest.mark.parametrize("depth", [11, 13, 16, 19])
@@ -437,6 +513,16 @@ def test_googlenet_parameter_count_follows_from_table_1():
     assert count(GoogLeNet()) == stem + inceptions + linear_params(1024, 1000) == 6_998_552
 
 
+def test_googlenet_lrn_is_the_bvlc_caffe_models_with_k_1_n_5_alpha_1e_4_beta_0_75():
+    # Caffe's LRN divides alpha by n, as tinyconv does: the paper's formula with alpha / n
+    model = GoogLeNet(num_classes=10)
+    expected = lrn_by_the_formula(LRN_PIXEL, n=5, alpha=1e-4 / 5, beta=0.75, k=1.0)
+    for norm in (model.lrn1, model.lrn2):
+        assert (norm.size, norm.alpha, norm.beta, norm.k) == (5, 1e-4, 0.75, 1.0)
+        b = norm(Tensor(LRN_PIXEL.reshape(1, 7, 1, 1))).numpy().reshape(7)
+        np.testing.assert_allclose(b, expected, rtol=1e-12)
+
+
 def test_googlenet_maps_two_32x32_images_to_logits():
     model = GoogLeNet(num_classes=10).eval()
     assert model(zeros(2, 3, 32, 32)).shape == (2, 10)
@@ -458,9 +544,8 @@ PUBLISHED_RESNET = {ResNet18: 11_689_512, ResNet34: 21_797_672, ResNet50: 25_557
 
 @functools.cache
 def built(cls):
-    """One instance of each 1000-class ResNet for the whole module: building them takes time."""
-    tinyconv.manual_seed(0)
-    return cls()
+    """One instance of each 1000-class ResNet for the whole module, with zero weights (see the top)."""
+    return without_random_weights(cls)
 
 
 def resnet_params(bottleneck: bool, layers, num_classes: int = 1000) -> int:
@@ -490,7 +575,7 @@ def test_resnet_has_torchvisions_parameter_count(cls, bottleneck, layers):
     assert count(built(cls)) == resnet_params(bottleneck, layers) == PUBLISHED_RESNET[cls]
 
 
-@pytest.mark.parametrize("cls, channels", [(ResNet18, 512), (ResNet50, 2048)])
+@pytest.mark.parametrize("cls, channels", [(ResNet18, 512), (ResNet34, 512), (ResNet50, 2048)])
 def test_resnet_maps_two_32x32_images_to_1000_logits(cls, channels):
     model = built(cls).eval()
     rows = rows_of(model, (3, 32, 32))
@@ -667,16 +752,18 @@ def torch_resnet(torch, bottleneck: bool, layers, num_classes: int = 1000):
 
 
 def key_shapes(model) -> list:
-    """[(state_dict key, shape)] in order, for a tinyconv or a torch model."""
-    return [(name, tuple(value.shape)) for name, value in model.state_dict().items()]
+    """[(state_dict key, shape)] in order, for a tinyconv or a torch model. A tinyconv state_dict is
+    named_state() with every array copied; the names and shapes are read without the copies."""
+    named = model.named_state() if isinstance(model, nn.Module) else model.state_dict().items()
+    return [(name, tuple(value.shape)) for name, value in named]
 
 
-def test_vgg16_state_dict_and_parameter_count_match_torch(vgg16):
+def test_vgg16_state_dict_and_parameter_count_match_torch():
     torch = pytest.importorskip("torch")
     with torch.device("meta"):  # shapes only: no memory for 138 million numbers
         reference = torch_vgg(torch, 16)
-    assert key_shapes(vgg16) == key_shapes(reference)
-    assert count(vgg16) == sum(p.numel() for p in reference.parameters())
+    assert key_shapes(built_vgg(16)) == key_shapes(reference)
+    assert count(built_vgg(16)) == sum(p.numel() for p in reference.parameters())
 
 
 @pytest.mark.parametrize("depth", [11, 13, 19])
