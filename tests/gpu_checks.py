@@ -16,9 +16,26 @@ the cases include batch 1, stride 2, padding, overlapping windows and dilation.
 from __future__ import annotations
 
 import collections
+import functools
 
 import numpy as np
 import pytest
+from helpers import random_array, random_tensor
+from test_activation_extra import GRADIENT_CASES as ACTIVATION_EXTRA_CASES
+from test_bias_relu import SHAPES as BIAS_RELU_SHAPES
+from test_bias_relu import inputs_away_from_the_kink
+from test_conv_groups_dilation import CASES as CONV_GROUPS_CASES
+from test_conv_groups_dilation import tensors as conv_groups_tensors
+from test_embedding import table as embedding_table
+from test_gradcheck import PARAMETER_FREE_LAYERS
+from test_loss_extra import hinge_scores, uniform_tensor
+from test_normalization import LRN_GRADCHECK_CASES, TRAINING_SHAPES
+from test_padding_adaptive import ADAPTIVE_CASES, PAD_CASES
+from test_rnn_cells import GATES as CELL_GATES
+from test_rnn_cells import GRADCHECK_CASES as RNN_GRADCHECK_CASES
+from test_rnn_cells import call as call_cell
+from test_rnn_cells import cell_tensors
+from test_rnn_cells import fused as fused_cell
 
 import tinyconv
 import tinyconv.functional as F
@@ -575,3 +592,296 @@ def parametrize_device_checks():
     return pytest.mark.parametrize(
         "check", DEVICE_CHECKS, ids=[check.__name__[6:] for check in DEVICE_CHECKS]
     )
+
+
+# ------------------------------------------------------------------------------ gradient checks on the device
+# The float64 gradient checks of the CPU test modules, rerun with every input on the GPU. Each entry of
+# DEVICE_GRADCHECKS builds (fn, inputs) as its test module does, from that module's case table where it
+# has one; class targets and embedding indices are made on the device, where the op's other inputs are.
+
+
+def on_device(value):
+    """A CPU Tensor's float64 copy on the GPU, a new leaf that requires grad if the original did; a
+    Tensor on the GPU already (a layer's parameter moved with .to) and any other value stay as they are."""
+    if isinstance(value, Tensor) and value.device == "cpu":
+        return Tensor(value.data).to("cuda").requires_grad_(value.requires_grad)
+    return value
+
+
+def check_gradcheck_on_the_device(fn, inputs) -> None:
+    """tinyconv.gradcheck of fn with its inputs on the GPU: central differences in float64 there."""
+    assert gradcheck(fn, [on_device(value) for value in inputs]) is True
+
+
+def device_indices(values) -> Tensor:
+    """Integer class targets or embedding indices, as a tensor on the GPU."""
+    return Tensor(np.asarray(values)).to("cuda")
+
+
+def layer_case(layer, x: Tensor) -> tuple:
+    """(fn, inputs) for a layer in float64 on the GPU: the input, then every parameter."""
+    layer.double().to("cuda")
+    return (lambda x, *parameters: layer(x)), [x, *layer.parameters()]
+
+
+# test_gradcheck.py: the tests without a case table
+
+
+def cross_entropy_batch_1_case() -> tuple:
+    return (lambda x: F.cross_entropy(x, device_indices([2]))), [random_tensor(1, 3)]
+
+
+def mse_loss_case(reduction: str) -> tuple:
+    inputs = [random_tensor(3, 4, seed=1), random_tensor(3, 4, seed=2)]
+    return (lambda p, t: F.mse_loss(p, t, reduction=reduction)), inputs
+
+
+def linear_case(*shapes) -> tuple:
+    return F.linear, [random_tensor(*shape, seed=k + 1) for k, shape in enumerate(shapes)]
+
+
+def linear_weight_used_twice_case() -> tuple:
+    inputs = [random_tensor(2, 3, seed=1), random_tensor(3, 3, seed=2)]
+    return (lambda x, w: F.linear(F.tanh(F.linear(x, w)), w)), inputs
+
+
+def linear_layer_case() -> tuple:
+    tinyconv.manual_seed(0)
+    return layer_case(nn.Linear(4, 3), random_tensor(2, 4))
+
+
+def conv2d_layer_case() -> tuple:
+    tinyconv.manual_seed(0)
+    layer = nn.Conv2d(2, 3, kernel_size=3, stride=2, padding=1)
+    layer.bias.data[...] = np.array([0.1, -0.2, 0.3])
+    return layer_case(layer, random_tensor(1, 2, 5, 6))
+
+
+def parameter_free_layer_case(name: str) -> tuple:
+    layer, make_input = PARAMETER_FREE_LAYERS[name]
+    return layer, [make_input()]
+
+
+# test_conv_groups_dilation.py, test_normalization.py, test_rnn_cells.py
+
+
+def conv_groups_dilation_case(name: str) -> tuple:
+    case = CONV_GROUPS_CASES[name]
+    stride, padding, dilation, groups = case[7:]
+    inputs = list(conv_groups_tensors(case, seed=3))
+    return (lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups)), inputs
+
+
+def lrn_case(name: str) -> tuple:
+    shape, size = LRN_GRADCHECK_CASES[name]
+    return (lambda x: F.local_response_norm(x, size, alpha=2.0, beta=0.75, k=1.0)), [random_tensor(*shape)]
+
+
+def affine_inputs(shape) -> list:
+    """x, weight and bias for batch norm over the channels of an x of this shape."""
+    return [random_tensor(*shape, seed=1), random_tensor(shape[1], seed=2), random_tensor(shape[1], seed=3)]
+
+
+def running_statistics(channels: int) -> tuple:
+    """A running mean and a positive running variance, on the GPU."""
+    mean = Tensor(random_array(channels, seed=4)).to("cuda")
+    return mean, Tensor(np.random.default_rng(5).uniform(0.5, 2.0, channels)).to("cuda")
+
+
+def batch_norm_training_case(shape) -> tuple:
+    return (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True)), affine_inputs(shape)
+
+
+def batch_norm_training_without_affine_case(shape) -> tuple:
+    return (lambda x: F.batch_norm(x, None, None, training=True)), [random_tensor(*shape)]
+
+
+def batch_norm_training_weight_only_case() -> tuple:
+    inputs = [random_tensor(3, 2, 4, seed=1), random_tensor(2, seed=2)]
+    return (lambda x, w: F.batch_norm(x, None, None, w, training=True)), inputs
+
+
+def batch_norm_eval_case(shape) -> tuple:
+    mean, variance = running_statistics(shape[1])
+    return (lambda x, w, b: F.batch_norm(x, mean, variance, w, b)), affine_inputs(shape)
+
+
+def batch_norm_eval_without_affine_case() -> tuple:
+    mean, variance = running_statistics(2)
+    return (lambda x: F.batch_norm(x, mean, variance)), [random_tensor(3, 2, 2, 3)]
+
+
+def batch_norm_module_case() -> tuple:
+    layer = nn.BatchNorm2d(2)
+    layer.weight.data[...] = [1.5, -0.5]
+    layer.bias.data[...] = [0.2, 0.1]
+    return layer_case(layer, random_tensor(2, 2, 3, 2))
+
+
+def rnn_cell_case(kind: str, case: str) -> tuple:
+    """Every tensor of the cell but the biases it is built without, as in test_rnn_cells.py."""
+    tensors = cell_tensors(kind, **RNN_GRADCHECK_CASES[case])
+    positions = [k for k, t in enumerate(tensors) if t is not None]
+
+    def fn(*args):
+        full = list(tensors)
+        for k, value in zip(positions, args):
+            full[k] = value
+        return call_cell(fused_cell(kind), kind, full)
+
+    return fn, [tensors[k] for k in positions]
+
+
+# test_embedding.py, test_join.py, test_padding_adaptive.py
+
+EMBEDDING_INDICES = {"vector": [2, 0, 2], "matrix": [[1, 4], [4, 4]], "scalar": 3}
+
+# (fn, the shapes of its inputs)
+JOIN_CASES = {
+    "cat three": (lambda a, b, c: tinyconv.cat([a, b, c], axis=1), [(2, 1, 3), (2, 4, 3), (2, 2, 3)]),
+    "stack": (lambda a, b: tinyconv.stack([a, b], axis=1), [(3, 2), (3, 2)]),
+    "cat with a repeated input": (lambda a, b: tinyconv.cat([a, a * b], axis=0), [(2, 3), (2, 3)]),
+    "split, one piece unused": (lambda x: tinyconv.split(x, [1, 2, 3], axis=1)[0::2], [(4, 6)]),
+    "split by size": (lambda x: tinyconv.split(x, 2, axis=0)[1] * 3.0, [(4, 6)]),
+}
+
+
+def embedding_case(name: str) -> tuple:
+    return (lambda w: F.embedding(device_indices(EMBEDDING_INDICES[name]), w)), [embedding_table()]
+
+
+def join_case(name: str) -> tuple:
+    fn, shapes = JOIN_CASES[name]
+    return fn, [random_tensor(*shape, seed=k) for k, shape in enumerate(shapes)]
+
+
+def pad_case(name: str) -> tuple:
+    shape, amounts = PAD_CASES[name]
+    return (lambda x: F.pad(x, amounts, value=0.5)), [random_tensor(*shape)]
+
+
+def adaptive_avg_pool2d_case(name: str) -> tuple:
+    shape, output_size = ADAPTIVE_CASES[name]
+    return (lambda x: F.adaptive_avg_pool2d(x, output_size)), [random_tensor(*shape)]
+
+
+# test_loss_extra.py, test_activation_extra.py, test_bias_relu.py
+
+
+def class_targets(shape) -> list:
+    return list(np.arange(shape[0]) % shape[1])
+
+
+def nll_loss_case(shape, reduction: str) -> tuple:
+    def fn(log_probs):
+        return F.nll_loss(log_probs, device_indices(class_targets(shape)), reduction=reduction)
+
+    return fn, [random_tensor(*shape)]
+
+
+def label_smoothing_case(shape, reduction: str, smoothing: float) -> tuple:
+    def fn(x):
+        targets = device_indices(class_targets(shape))
+        return F.cross_entropy(x, targets, reduction=reduction, label_smoothing=smoothing)
+
+    return fn, [random_tensor(*shape)]
+
+
+def binary_cross_entropy_case(shape, reduction: str) -> tuple:
+    inputs = [
+        uniform_tensor(*shape, low=0.1, high=0.9, seed=1),
+        uniform_tensor(*shape, low=0.0, high=1.0, seed=2),
+    ]
+    return (lambda p, y: F.binary_cross_entropy(p, y, reduction=reduction)), inputs
+
+
+def binary_cross_entropy_with_logits_case(shape, reduction: str) -> tuple:
+    logits = Tensor(4.0 * random_array(*shape, seed=1), requires_grad=True)
+    inputs = [logits, uniform_tensor(*shape, low=0.0, high=1.0, seed=2)]
+    return (lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction=reduction)), inputs
+
+
+def hinge_loss_case(shape, margin: float, reduction: str) -> tuple:
+    def fn(scores):
+        targets = device_indices(class_targets(shape))
+        return F.multiclass_hinge_loss(scores, targets, margin=margin, reduction=reduction)
+
+    return fn, [hinge_scores(*shape, seed=3)]
+
+
+def activation_case(name: str) -> tuple:
+    fn, make_input = ACTIVATION_EXTRA_CASES[name]
+    return fn, [make_input()]
+
+
+def bias_relu_case(name: str) -> tuple:
+    return F.bias_relu, list(inputs_away_from_the_kink(BIAS_RELU_SHAPES[name]))
+
+
+def named_cases(prefix: str, build, names) -> dict:
+    """{'prefix: name': build(name), deferred} for every name of a case table."""
+    return {f"{prefix}: {name}": functools.partial(build, name) for name in names}
+
+
+def grid_cases(prefix: str, build, argument_tuples) -> dict:
+    """{'prefix: a, b': build(a, b), deferred} for every tuple of arguments."""
+    return {
+        f"{prefix}: {', '.join(map(str, args))}": functools.partial(build, *args) for args in argument_tuples
+    }
+
+
+REDUCTIONS = ("mean", "sum", "none")
+LOSS_SHAPES = [(5, 4), (1, 3)]  # (N, classes), batch 1 included
+ELEMENTWISE_LOSS_SHAPES = [(6,), (2, 3, 4)]
+
+# name -> a function of no arguments returning (fn, inputs); called in the test, with the device there
+DEVICE_GRADCHECKS = {
+    "cross_entropy, batch 1": cross_entropy_batch_1_case,
+    **named_cases("mse_loss", mse_loss_case, REDUCTIONS),
+    "linear, batch 1": functools.partial(linear_case, (1, 4), (3, 4), (3,)),
+    "linear, no bias": functools.partial(linear_case, (4, 3), (2, 3)),
+    "linear, one weight used twice": linear_weight_used_twice_case,
+    "nn.Linear, input and parameters": linear_layer_case,
+    "nn.Conv2d, input and parameters": conv2d_layer_case,
+    **named_cases("parameter-free layer", parameter_free_layer_case, PARAMETER_FREE_LAYERS),
+    **named_cases("conv2d, groups and dilation", conv_groups_dilation_case, CONV_GROUPS_CASES),
+    **named_cases("local_response_norm", lrn_case, LRN_GRADCHECK_CASES),
+    **named_cases("batch_norm, training", batch_norm_training_case, TRAINING_SHAPES),
+    **named_cases(
+        "batch_norm, training without affine", batch_norm_training_without_affine_case, [(5, 3), (2, 3, 4, 3)]
+    ),
+    "batch_norm, training with the weight only": batch_norm_training_weight_only_case,
+    **named_cases("batch_norm, eval", batch_norm_eval_case, [(4, 3), (1, 3), (1, 3, 4), (2, 3, 4, 5)]),
+    "batch_norm, eval without affine": batch_norm_eval_without_affine_case,
+    "nn.BatchNorm2d, updating its statistics": batch_norm_module_case,
+    **grid_cases(
+        "cell", rnn_cell_case, [(kind, case) for kind in CELL_GATES for case in RNN_GRADCHECK_CASES]
+    ),
+    **named_cases("embedding", embedding_case, EMBEDDING_INDICES),
+    **named_cases("join", join_case, JOIN_CASES),
+    **named_cases("pad", pad_case, PAD_CASES),
+    **named_cases("adaptive_avg_pool2d", adaptive_avg_pool2d_case, ADAPTIVE_CASES),
+    **grid_cases("nll_loss", nll_loss_case, [(shape, r) for shape in LOSS_SHAPES for r in REDUCTIONS]),
+    **grid_cases(
+        "cross_entropy with label smoothing",
+        label_smoothing_case,
+        [(shape, r, eps) for shape in LOSS_SHAPES for r in ("mean", "none") for eps in (0.0, 0.1)],
+    ),
+    **grid_cases(
+        "binary_cross_entropy",
+        binary_cross_entropy_case,
+        [(shape, r) for shape in ELEMENTWISE_LOSS_SHAPES for r in ("mean", "none")],
+    ),
+    **grid_cases(
+        "binary_cross_entropy_with_logits",
+        binary_cross_entropy_with_logits_case,
+        [(shape, r) for shape in ELEMENTWISE_LOSS_SHAPES for r in REDUCTIONS],
+    ),
+    **grid_cases(
+        "multiclass_hinge_loss",
+        hinge_loss_case,
+        [((5, 4), 1.05, "mean"), ((1, 6), 0.45, "mean"), ((4, 3), 1.05, "none"), ((3, 5), 0.75, "sum")],
+    ),
+    **named_cases("activation", activation_case, ACTIVATION_EXTRA_CASES),
+    **named_cases("bias_relu", bias_relu_case, BIAS_RELU_SHAPES),
+}

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from cuda_emulator import EmulatedModule, compiler_available, install
 from gpu_checks import (
+    DEVICE_GRADCHECKS,
+    check_gradcheck_on_the_device,
     check_matmul_with_tile,
     parametrize_device_checks,
     parametrize_kernel_checks,
@@ -43,6 +45,25 @@ def test_matmul_with_each_tile_matches_numpy(device, monkeypatch, case, tile):
 @parametrize_device_checks()
 def test_layers_network_and_devices_on_the_gpu_path(device, monkeypatch, check):
     check(device, monkeypatch)
+
+
+# The float64 gradient checks that tests/test_gpu.py runs on a GPU. All of them take about 40 s here (every
+# launch runs on the CPU), mostly in grouped convolutions and gated cells, so those keep two each.
+SLOW_FAMILIES = ("conv2d, groups and dilation:", "cell: lstm", "cell: gru")
+SLOW_CASES_KEPT = (
+    "conv2d, groups and dilation: two towers, dilation 2, non-square kernel",
+    "conv2d, groups and dilation: dilation only",
+    "cell: lstm, batch 1, no bias",
+    "cell: gru, batch 1, no bias",
+)
+EMULATED_GRADCHECKS = [
+    name for name in DEVICE_GRADCHECKS if not name.startswith(SLOW_FAMILIES) or name in SLOW_CASES_KEPT
+]
+
+
+@pytest.mark.parametrize("name", EMULATED_GRADCHECKS)
+def test_gradient_on_the_gpu_path(device, name):
+    check_gradcheck_on_the_device(*DEVICE_GRADCHECKS[name]())
 
 
 @pytest.mark.parametrize("barrier", [0, 1], ids=["slabs copied", "slabs used"])

@@ -7,7 +7,9 @@ unchanged on any machine that has both:
     batch 1; relative error under 1e-5 in float32 against a float64 reference;
   - conv2d, linear and a LeNet-5 training step on the GPU against the CPU, and proof that they ran
     tinyconv's kernels and never cupy.matmul (cuBLAS);
-  - the gradient-check suite of tests/test_gradcheck.py in float64 with every input on the GPU;
+  - the float64 gradient checks of tests/test_gradcheck.py and of the other op modules' tests
+    (groups and dilation, LRN and batch norm, recurrent cells, embedding, joins, pad, adaptive
+    pooling, the extra losses and activations, bias + ReLU) with every input on the GPU;
   - a short LeNet-5 run on MNIST (needs TINYCONV_DATA) reaching the CPU run's accuracy.
 tests/test_cuda_emulated.py runs the kernel and model checks without a GPU, on an emulator.
 """
@@ -20,7 +22,10 @@ import sys
 import numpy as np
 import pytest
 from gpu_checks import (
+    DEVICE_GRADCHECKS,
+    check_gradcheck_on_the_device,
     check_matmul_with_tile,
+    on_device,
     parametrize_device_checks,
     parametrize_kernel_checks,
     parametrize_tiles,
@@ -94,13 +99,8 @@ def test_optimizer_state_dict_holds_host_arrays_after_training_on_the_gpu(device
 # ------------------------------------------------------------------------------ gradient checks on the GPU
 
 
-def on_gpu(tensor: Tensor) -> Tensor:
-    """The same float64 leaf, on the GPU."""
-    return Tensor(tensor.data).to("cuda").requires_grad_()
-
-
 def check_on_gpu(fn, *inputs) -> None:
-    assert gradcheck(fn, [on_gpu(t) for t in inputs]) is True
+    check_gradcheck_on_the_device(fn, inputs)
 
 
 @pytest.mark.parametrize("name", list(ENGINE_CASES))
@@ -166,8 +166,13 @@ def test_small_network_gradient_on_the_gpu(device):
         parameter.data[...] = rng.standard_normal(parameter.shape)
     model.to("cuda")
     targets = Tensor(np.array([0, 2])).to("cuda")
-    inputs = [on_gpu(random_tensor(2, 1, 6, 6, seed=2)), *model.parameters()]
+    inputs = [on_device(random_tensor(2, 1, 6, 6, seed=2)), *model.parameters()]
     assert gradcheck(lambda x, *p: F.cross_entropy(model(x), targets), inputs) is True
+
+
+@pytest.mark.parametrize("name", list(DEVICE_GRADCHECKS))
+def test_gradient_of_the_cpu_suites_on_the_gpu(name):
+    check_gradcheck_on_the_device(*DEVICE_GRADCHECKS[name]())
 
 
 # ------------------------------------------------------------------------------ training on MNIST
