@@ -12,6 +12,7 @@ import copy
 import numpy
 
 from tinyconv.backend import device_of, is_array
+from tinyconv.cuda import to_host as array_to_host
 from tinyconv.tensor import Tensor
 
 
@@ -147,9 +148,5 @@ class Optimizer:
 
 
 def to_host(value):
-    """A NumPy copy of an array (CuPy arrays come back from the GPU); other values unchanged."""
-    if isinstance(value, numpy.ndarray):
-        return value.copy()
-    if hasattr(value, "get"):
-        return value.get()
-    return value
+    """A NumPy copy of an array (CuPy arrays come back from the GPU); other values (step counts) unchanged."""
+    return array_to_host(value) if is_array(value) else value
