@@ -1,7 +1,7 @@
 """Optimizers, as `torch.optim`: `from tinyconv import optim`.
 
 optimizer.py   Optimizer: parameter groups, zero_grad, state_dict / load_state_dict
-sgd.py         SGD (momentum, Nesterov, weight decay)
+sgd.py         SGD (momentum with dampening, Nesterov, weight decay)
 adam.py        Adam
 adamw.py       AdamW (decoupled weight decay)
 adagrad.py     Adagrad
