@@ -13,7 +13,8 @@ dropout 0.5 before fc6 and fc7, and data augmentation: each training image is sh
 in each direction, a new shift every epoch, and on Fashion-MNIST also mirrored left to right half of
 the time (a shoe facing left is still a shoe; a mirrored 3 is no digit, so MNIST gets no flip).
 
-The loop is the LeNet demo's (demos/lenet_mnist.py), written out here so this file reads on its own:
+The training loop is the LeNet demo's (demos/lenet_mnist.py): its helpers (train_one_epoch, evaluate,
+the checkpoint check, the plot) are imported from there, and the epochs are written out below:
 data -> model -> loss -> backward -> optimizer step; per epoch the loss, train and test accuracy and
 time; the learning rate on a cosine from --lr to 0; a checkpoint (model, optimizer, history, settings)
 and a plot of the curves in --out (default runs/alexnet_mini), both written atomically; --resume
@@ -39,31 +40,18 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import sys
 import time
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")  # write PNG files; no window needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-from tqdm import tqdm  # noqa: E402
+# The LeNet demo's training machinery: the same progress bar, checkpoints and plots. It lies beside this
+# file, in demos/, which Python puts on the import path when it runs this file.
+from lenet_mnist import evaluate, load_checkpoint_to_resume, make_optimizer, save_plot, train_one_epoch
 
-import tinyconv  # noqa: E402
-import tinyconv.functional as F  # noqa: E402
-from tinyconv import optim  # noqa: E402
-from tinyconv.data import (  # noqa: E402
-    MNIST,
-    Compose,
-    DataLoader,
-    FashionMNIST,
-    RandomCrop,
-    RandomHorizontalFlip,
-    Subset,
-)
-from tinyconv.models import AlexNet  # noqa: E402
-from tinyconv.serialization import atomic_write  # noqa: E402
+import tinyconv
+from tinyconv import optim
+from tinyconv.data import MNIST, Compose, DataLoader, FashionMNIST, RandomCrop, RandomHorizontalFlip, Subset
+from tinyconv.models import AlexNet
 
 CHECKPOINT_NAME = "alexnet_mini.ckpt"
 PLOT_NAME = "alexnet_mini_curves.png"
@@ -131,85 +119,11 @@ def make_transforms(dataset: str, augment: bool) -> tuple:
     return Compose(steps), pad_to_32
 
 
-def load_checkpoint_to_resume(args: argparse.Namespace, path: str) -> dict:
-    """The checkpoint at `path`, or exit with a message if there is none or its settings differ."""
-    if not os.path.exists(path):
-        sys.exit(f"--resume: no checkpoint at {path}; run without --resume first")
-    checkpoint = tinyconv.load(path)
-    changed = [
-        f"--{name.replace('_', '-')} was {checkpoint['args'].get(name)!r}, now {getattr(args, name)!r}"
-        for name in RESUME_MUST_MATCH
-        if checkpoint["args"].get(name) != getattr(args, name)
-    ]
-    if changed:
-        sys.exit(
-            f"--resume: the checkpoint at {path} was trained with other settings ({'; '.join(changed)}). "
-            "Resume with the same settings, or start a new run in another --out folder."
-        )
-    return checkpoint
-
-
-def make_optimizer(name: str, parameters, lr: float):
-    if name == "sgd":
-        return optim.SGD(parameters, lr=lr, momentum=0.9, nesterov=True)
-    return optim.Adam(parameters, lr=lr)
-
-
-def train_one_epoch(model, loader, optimizer, description: str) -> tuple[float, float]:
-    """One pass over `loader`; returns (mean loss, accuracy) over the epoch's batches (dropout on)."""
-    model.train()
-    total_loss, correct, seen = 0.0, 0, 0
-    start = time.perf_counter()
-    # disable=None: a live bar in a terminal, nothing in a log file (CI), where \r updates are noise.
-    progress = tqdm(loader, desc=description, leave=False, mininterval=0.5, file=sys.stdout, disable=None)
-    for images, labels in progress:
-        logits = model(images)
-        loss = F.cross_entropy(logits, labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-        batch = len(labels)
-        total_loss += loss.item() * batch
-        correct += int((logits.data.argmax(axis=1) == labels.data).sum())
-        seen += batch
-        progress.set_postfix(loss=f"{loss.item():.4f}", img_s=f"{seen / (time.perf_counter() - start):.0f}")
-    return total_loss / seen, correct / seen
-
-
-def evaluate(model, dataset) -> float:
-    """Accuracy of `model` on `dataset` in eval mode (dropout off), without recording a graph."""
-    model.eval()
-    correct = 0
-    with tinyconv.no_grad():
-        for images, labels in DataLoader(dataset, batch_size=EVAL_BATCH):
-            correct += int((model(images).data.argmax(axis=1) == labels.data).sum())
-    return correct / len(dataset)
-
-
-def save_plot(history: dict, title: str, path: str) -> None:
-    """Loss and accuracy per epoch, side by side, written atomically as a PNG."""
-    epochs = range(1, len(history["loss"]) + 1)
-    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4))
-    loss_axes.plot(epochs, history["loss"], marker="o")
-    loss_axes.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
-    accuracy_axes.plot(epochs, history["train_accuracy"], marker="o", label="train (dropout on, augmented)")
-    accuracy_axes.plot(epochs, history["test_accuracy"], marker="o", label="test")
-    accuracy_axes.set(title="accuracy", xlabel="epoch", ylabel="fraction correct")
-    accuracy_axes.legend()
-    for axes in (loss_axes, accuracy_axes):
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
-    figure.suptitle(title)
-    figure.tight_layout()
-    atomic_write(path, lambda file: figure.savefig(file, format="png", dpi=100))
-    plt.close(figure)
-
-
 def main(argv=None) -> float:
     args = parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     checkpoint_path = os.path.join(args.out, CHECKPOINT_NAME)
-    checkpoint = load_checkpoint_to_resume(args, checkpoint_path) if args.resume else None
+    checkpoint = load_checkpoint_to_resume(args, checkpoint_path, RESUME_MUST_MATCH) if args.resume else None
 
     dataset_class = DATASETS[args.dataset]
     train_transform, test_transform = make_transforms(args.dataset, args.augment)
@@ -249,7 +163,7 @@ def main(argv=None) -> float:
         loss, train_accuracy = train_one_epoch(model, loader, optimizer, f"epoch {epoch + 1}/{args.epochs}")
         seconds = time.perf_counter() - start
         scheduler.step()
-        test_accuracy = evaluate(model, test_set)
+        test_accuracy = evaluate(model, test_set, batch_size=EVAL_BATCH)
         for key, value in zip(history, (loss, train_accuracy, test_accuracy, seconds)):
             history[key].append(value)
         print(
@@ -266,14 +180,18 @@ def main(argv=None) -> float:
             },
             checkpoint_path,
         )
-        save_plot(history, title, os.path.join(args.out, PLOT_NAME))
+        save_plot(
+            history, os.path.join(args.out, PLOT_NAME), title, train_label="train (dropout on, augmented)"
+        )
 
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
     print(
         f"checkpoint: {checkpoint_path}\ncurves: {os.path.join(args.out, PLOT_NAME)}\n"
         f"training time {sum(history['seconds']):.1f} s, peak memory {peak_mib:.0f} MiB"
     )
-    final = history["test_accuracy"][-1] if history["test_accuracy"] else evaluate(model, test_set)
+    final = (
+        history["test_accuracy"][-1] if history["test_accuracy"] else evaluate(model, test_set, EVAL_BATCH)
+    )
     print(f"test accuracy: {final:.4f}")
     return final
 

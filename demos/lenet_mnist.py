@@ -35,6 +35,7 @@ import matplotlib
 matplotlib.use("Agg")  # write PNG files; no window needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 import tinyconv  # noqa: E402
@@ -81,14 +82,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def load_checkpoint_to_resume(args: argparse.Namespace, path: str) -> dict:
-    """The checkpoint at `path`, or exit with a message if there is none or its settings differ."""
+def load_checkpoint_to_resume(args: argparse.Namespace, path: str, must_match=RESUME_MUST_MATCH) -> dict:
+    """The checkpoint at `path`, or exit with a message if there is none or its settings differ from
+    `args` in any of `must_match`."""
     if not os.path.exists(path):
         sys.exit(f"--resume: no checkpoint at {path}; run without --resume first")
     checkpoint = tinyconv.load(path)
     changed = [
         f"--{name.replace('_', '-')} was {checkpoint['args'].get(name)!r}, now {getattr(args, name)!r}"
-        for name in RESUME_MUST_MATCH
+        for name in must_match
         if checkpoint["args"].get(name) != getattr(args, name)
     ]
     if changed:
@@ -140,16 +142,19 @@ def evaluate(model, dataset, batch_size: int = 1000, device: str = "cpu") -> flo
     return correct / len(dataset)
 
 
-def save_plot(history: dict, path: str) -> None:
+def save_plot(history: dict, path: str, title: str = "LeNet-5 on MNIST", train_label: str = "train") -> None:
     """Loss and accuracy per epoch, side by side, written atomically as a PNG."""
     epochs = range(1, len(history["loss"]) + 1)
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4))
     loss_axes.plot(epochs, history["loss"], marker="o")
     loss_axes.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
-    accuracy_axes.plot(epochs, history["train_accuracy"], marker="o", label="train")
+    accuracy_axes.plot(epochs, history["train_accuracy"], marker="o", label=train_label)
     accuracy_axes.plot(epochs, history["test_accuracy"], marker="o", label="test")
     accuracy_axes.set(title="accuracy", xlabel="epoch", ylabel="fraction correct")
     accuracy_axes.legend()
+    for axes in (loss_axes, accuracy_axes):
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+    figure.suptitle(title)
     figure.tight_layout()
     atomic_write(path, lambda file: figure.savefig(file, format="png", dpi=100))
     plt.close(figure)
