@@ -73,6 +73,7 @@ import matplotlib
 matplotlib.use("Agg")  # write PNG files; no window needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from lenet_mnist import evaluate  # noqa: E402  (the LeNet demo's, beside this file in demos/)
 
 import tinyconv  # noqa: E402
 import tinyconv.functional as F  # noqa: E402
@@ -185,16 +186,6 @@ def train(model: DeepNet, train_set, args: argparse.Namespace) -> dict:
     return {"loss": losses, "gradient_norm": gradient_norms}
 
 
-def evaluate(model, dataset, batch_size: int = 100) -> float:
-    """Accuracy of `model` on `dataset`, without recording a graph."""
-    model.eval()
-    correct = 0
-    with tinyconv.no_grad():
-        for images, labels in DataLoader(dataset, batch_size=batch_size):
-            correct += int((model(images).data.argmax(axis=1) == labels.data).sum())
-    return correct / len(dataset)
-
-
 def moving_average(values: list, window: int) -> np.ndarray:
     """Mean of each `window` consecutive values (the first ones over fewer): a loss curve without noise."""
     sums = np.cumsum(np.insert(np.asarray(values, dtype=np.float64), 0, 0.0))
@@ -248,7 +239,7 @@ def main(argv=None) -> dict:
             start = time.perf_counter()
             run = train(model, train_set, args)
             run["seconds"] = time.perf_counter() - start
-            run["accuracy"] = evaluate(model, test_set)
+            run["accuracy"] = evaluate(model, test_set, batch_size=100)
             runs[depth, kind] = run
             print(
                 f"  {kind:8s} {depth:2d} layers: loss {np.mean(run['loss'][-LAST:]):.3f}, "

@@ -40,6 +40,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # write PNG files; no window needed
 import numpy as np  # noqa: E402
+from lenet_mnist import evaluate  # noqa: E402  (the LeNet demo's, beside this file in demos/)
 from matplotlib.figure import Figure  # noqa: E402
 
 import tinyconv  # noqa: E402
@@ -109,16 +110,6 @@ def train_briefly(args: argparse.Namespace, train_set) -> LeNet5:
         optimizer.step()
     print(f"trained LeNet-5 for one epoch on {len(train_set):,} images (last batch loss {loss.item():.3f})")
     return model
-
-
-def evaluate(model, dataset, batch_size: int = 1000) -> float:
-    """Accuracy of `model` on `dataset`, without recording a graph."""
-    model.eval()
-    correct = 0
-    with tinyconv.no_grad():
-        for images, labels in DataLoader(dataset, batch_size=batch_size):
-            correct += int((model(images).data.argmax(axis=1) == labels.data).sum())
-    return correct / len(dataset)
 
 
 def save_input(image: np.ndarray, title: str, path: str) -> None:
