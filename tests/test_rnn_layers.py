@@ -269,7 +269,7 @@ def test_dropout_does_not_touch_the_input_of_the_first_layer():
 
 
 def test_dropout_must_be_a_probability():
-    with pytest.raises(ValueError, match=r"in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"LSTM: dropout is the probability .* must be in \[0, 1\), got 1.5"):
         nn.LSTM(3, 4, num_layers=2, dropout=1.5)
 
 

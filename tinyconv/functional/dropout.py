@@ -67,12 +67,12 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return Dropout(p, x.shape[:2] + (1, 1))(x)
 
 
-def check_dropout_probability(op: str, p) -> float:
-    """p as a float when it is a probability in [0, 1), else a clear error."""
-    p = check_real(op, "p", p)
+def check_dropout_probability(op: str, p, name: str = "p") -> float:
+    """p as a float when it is a probability in [0, 1), else a clear error that calls it `name`."""
+    p = check_real(op, name, p)
     if not 0 <= p < 1:
         raise ValueError(
-            f"{op}: p is the probability of dropping a value and must be in [0, 1), got {p!r} "
+            f"{op}: {name} is the probability of dropping a value and must be in [0, 1), got {p!r} "
             "(p = 1 would drop everything and leave nothing to scale by 1 / (1 - p))"
         )
     return float(p)

@@ -203,7 +203,7 @@ class RNNBase(Module):
         self.num_layers = check_int(name, "num_layers", num_layers, minimum=1)
         self.bias = bool(bias)
         self.batch_first = bool(batch_first)
-        self.dropout = check_dropout_probability(name, dropout)
+        self.dropout = check_dropout_probability(name, dropout, name="dropout")
         if self.dropout > 0 and self.num_layers == 1:
             warnings.warn(
                 f"{name}: dropout={dropout} has no effect with num_layers=1 "
