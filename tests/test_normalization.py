@@ -151,6 +151,12 @@ def test_lrn_module_size_zero_is_refused_when_built():
         nn.LocalResponseNorm(0)
 
 
+@pytest.mark.parametrize("argument", ["alpha", "beta", "k"])
+def test_lrn_module_constants_that_are_not_numbers_are_refused_when_built(argument):
+    with pytest.raises(TypeError, match=f"LocalResponseNorm: {argument} must be a real number, got 'a'"):
+        nn.LocalResponseNorm(2, **{argument: "a"})
+
+
 def test_lrn_needs_at_least_three_dimensions():
     with pytest.raises(ValueError, match=r"at least 3 dimensions \(N, C, \.\.\.\), got shape \(2, 3\)"):
         F.local_response_norm(random_tensor(2, 3), 2)

@@ -22,7 +22,10 @@ class LocalResponseNorm(Module):
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
         super().__init__()
         self.size = check_int("LocalResponseNorm", "size (the number of channels in the window)", size, 1)
-        self.alpha, self.beta, self.k = alpha, beta, k
+        # Checked here, where a mistake is made, rather than at the first forward.
+        self.alpha = check_real("LocalResponseNorm", "alpha", alpha)
+        self.beta = check_real("LocalResponseNorm", "beta", beta)
+        self.k = check_real("LocalResponseNorm", "k", k)
 
     def forward(self, x):
         return local_response_norm(x, self.size, self.alpha, self.beta, self.k)
