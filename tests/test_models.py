@@ -820,3 +820,13 @@ def test_resnet_forward_and_backward_match_torch_with_the_same_weights(block, la
         np.testing.assert_allclose(
             parameter.grad, torch_parameters[name].grad.numpy(), rtol=1e-7, atol=1e-12, err_msg=name
         )
+
+
+@pytest.mark.parametrize("size", [96, 64])
+def test_googlenet_auxiliary_classifiers_name_the_input_sizes_they_take(size):
+    model = GoogLeNet(num_classes=2, aux_logits=True).train()
+    with pytest.raises(
+        ValueError, match=r"InceptionAux: expected maps of 14x14 to 16x16 .* 212 to 256 pixels"
+    ):
+        with tinyconv.no_grad():
+            model(Tensor(np.zeros((1, 3, size, size), dtype=np.float32)))

@@ -131,14 +131,21 @@ class InceptionAux(Module):
         self.fc2 = Linear(1024, num_classes)
 
     def forward(self, x):
+        if not all(14 <= size <= 16 for size in x.shape[2:]):
+            raise ValueError(
+                "InceptionAux: expected maps of 14x14 to 16x16, which the 5x5 pooling of stride 3 turns "
+                "into the 4x4 its first linear layer takes (GoogLeNet inputs of 212 to 256 pixels), got "
+                f"{x.shape[2]}x{x.shape[3]}; use aux_logits=False for other input sizes"
+            )
         x = flatten(self.conv(self.avgpool(x)), start_dim=1)
         return self.fc2(self.dropout(self.relu(self.fc1(x))))
 
 
 class GoogLeNet(Module):
     """GoogLeNet (Inception v1): input (N, in_channels, H, W), output (N, num_classes) logits, or
-    (logits, aux1, aux2) in train() mode when aux_logits=True. H and W at least 32 (224 in the paper;
-    at least 80 with the auxiliary classifiers). See the module docstring.
+    (logits, aux1, aux2) in train() mode when aux_logits=True. H and W at least 32 (224 in the paper);
+    with the auxiliary classifiers in training, from 212 to 256, as their heads are sized for the 14x14
+    maps of a 224x224 image (their 5x5/3 pooling must give 4x4). See the module docstring.
     """
 
     def __init__(
