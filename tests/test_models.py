@@ -822,11 +822,10 @@ def test_resnet_forward_and_backward_match_torch_with_the_same_weights(block, la
         )
 
 
-@pytest.mark.parametrize("size", [96, 64])
-def test_googlenet_auxiliary_classifiers_name_the_input_sizes_they_take(size):
+@pytest.mark.parametrize("size, maps", [(96, "6x6"), (64, "4x4")])
+def test_googlenet_auxiliary_classifiers_name_the_input_sizes_they_take(size, maps):
     model = GoogLeNet(num_classes=2, aux_logits=True).train()
-    with pytest.raises(
-        ValueError, match=r"InceptionAux: expected maps of 14x14 to 16x16 .* 212 to 256 pixels"
-    ):
+    expected = rf"InceptionAux: expected maps of 14x14 to 16x16, .* 212 to 256 pixels\), got {maps}"
+    with pytest.raises(ValueError, match=expected):
         with tinyconv.no_grad():
             model(Tensor(np.zeros((1, 3, size, size), dtype=np.float32)))
