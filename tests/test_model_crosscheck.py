@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import random_array
+from test_models import GOOGLENET_TABLE_1
 
 import tinyconv
 import tinyconv.functional as F
@@ -88,20 +89,6 @@ class TorchInception(tnn.Module):
         return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], dim=1)
 
 
-# Table 1 of the paper: in, #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj.
-TABLE_1 = {
-    "inception3a": (192, 64, 96, 128, 16, 32, 32),
-    "inception3b": (256, 128, 128, 192, 32, 96, 64),
-    "inception4a": (480, 192, 96, 208, 16, 48, 64),
-    "inception4b": (512, 160, 112, 224, 24, 64, 64),
-    "inception4c": (512, 128, 128, 256, 24, 64, 64),
-    "inception4d": (512, 112, 144, 288, 32, 64, 64),
-    "inception4e": (528, 256, 160, 320, 32, 128, 128),
-    "inception5a": (832, 256, 160, 320, 32, 128, 128),
-    "inception5b": (832, 384, 192, 384, 48, 128, 128),
-}
-
-
 class TorchGoogLeNet(tnn.Module):
     """GoogLeNet as in Table 1 and Fig. 3, with the BVLC Caffe model's LRN (n 5, alpha 1e-4, beta 0.75,
     k 1; Caffe divides alpha by n, as torch does) and padded stride-2 pools (the paper's map sizes)."""
@@ -115,8 +102,10 @@ class TorchGoogLeNet(tnn.Module):
         self.conv3 = TorchConvReLU(64, 192, 3, padding=1)
         self.lrn2 = tnn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=1.0)
         self.maxpool2 = tnn.MaxPool2d(3, 2, 1)
-        for name, columns in TABLE_1.items():
-            setattr(self, name, TorchInception(*columns))
+        in_channels = 192  # conv3's output; each module's input is the output depth of the one before
+        for name, (*columns, depth) in GOOGLENET_TABLE_1.items():
+            setattr(self, name, TorchInception(in_channels, *columns))
+            in_channels = depth
         self.maxpool3 = tnn.MaxPool2d(3, 2, 1)
         self.maxpool4 = tnn.MaxPool2d(3, 2, 1)
         self.avgpool = tnn.AdaptiveAvgPool2d(1)
