@@ -358,6 +358,28 @@ def kernels_launched_by(run) -> collections.Counter:
     return cuda.launch_counts - before
 
 
+def compare_with_the_cpu(function, arrays: list, grad_out: np.ndarray) -> collections.Counter:
+    """Run `function(*tensors)` forward and backward (upstream gradient grad_out) on the CPU in float64
+    and on the GPU in float32; check that the output and every input's gradient agree to 1e-5, and
+    return how many times the GPU run launched each kernel."""
+    reference = [Tensor(a, requires_grad=True) for a in arrays]
+    y_reference = function(*reference)
+    y_reference.backward(grad_out)
+    tensors = [device_leaf(a) for a in arrays]
+    outputs = []
+
+    def forward_and_backward():
+        outputs.append(function(*tensors))
+        outputs[0].backward(Tensor(grad_out.astype(np.float32)).to("cuda"))
+
+    launched = kernels_launched_by(forward_and_backward)
+    assert outputs[0].device == "cuda"
+    assert relative_error(outputs[0].numpy(), y_reference.data) < 1e-5
+    for tensor, expected in zip(tensors, reference):
+        assert relative_error(host(tensor.grad), expected.grad) < 1e-5
+    return launched
+
+
 def check_conv2d_runs_on_tinyconv_kernels(device, monkeypatch) -> None:
     refuse_cublas(device, monkeypatch)
     x, weight, bias = (
@@ -366,21 +388,9 @@ def check_conv2d_runs_on_tinyconv_kernels(device, monkeypatch) -> None:
         random(4, np.float64, 2),
     )
     grad_out = random((2, 4, 5, 4), np.float64, 3)
-    reference = [Tensor(a, requires_grad=True) for a in (x, weight, bias)]
-    y_reference = F.conv2d(*reference, stride=2, padding=1)
-    y_reference.backward(grad_out)
-    tensors = [device_leaf(a) for a in (x, weight, bias)]
-    outputs = []
-
-    def forward_and_backward():
-        outputs.append(F.conv2d(*tensors, stride=2, padding=1))
-        outputs[0].backward(Tensor(grad_out.astype(np.float32)).to("cuda"))
-
-    launched = kernels_launched_by(forward_and_backward)
-    assert outputs[0].device == "cuda"
-    assert relative_error(outputs[0].numpy(), y_reference.data) < 1e-5
-    for tensor, expected in zip(tensors, reference):
-        assert relative_error(host(tensor.grad), expected.grad) < 1e-5
+    launched = compare_with_the_cpu(
+        lambda *tensors: F.conv2d(*tensors, stride=2, padding=1), [x, weight, bias], grad_out
+    )
     # forward: im2col, one GEMM; backward: a GEMM for dx, then col2im, and a GEMM for dW
     assert launched["im2col"] == 1 and launched["col2im"] == 1
     assert launched["gemm_small"] + launched["gemm_large"] == 3
@@ -396,18 +406,7 @@ def check_pooling_and_lrn_run_on_tinyconv_kernels(device, monkeypatch) -> None:
         t = F.local_response_norm(t, size=3, alpha=0.5, beta=0.75, k=2.0)
         return F.avg_pool2d(t, kernel_size=2, stride=2)  # (2, 5, 2, 2)
 
-    reference = Tensor(x, requires_grad=True)
-    network(reference).backward(grad_out)
-    tensor = device_leaf(x)
-    outputs = []
-
-    def forward_and_backward():
-        outputs.append(network(tensor))
-        outputs[0].backward(Tensor(grad_out.astype(np.float32)).to("cuda"))
-
-    launched = kernels_launched_by(forward_and_backward)
-    assert relative_error(outputs[0].numpy(), network(Tensor(x)).data) < 1e-5
-    assert relative_error(host(tensor.grad), reference.grad) < 1e-5
+    launched = compare_with_the_cpu(network, [x], grad_out)
     for kernel in ("max_pool_forward", "max_pool_backward", "lrn_forward", "lrn_backward"):
         assert launched[kernel] == 1, kernel
     assert launched["avg_pool_forward"] == 1 and launched["avg_pool_backward"] == 1
@@ -422,18 +421,7 @@ def check_adaptive_avg_pool2d_runs_on_tinyconv_gemm(device, monkeypatch) -> None
     def network(t):
         return F.adaptive_avg_pool2d(t, (3, 4))  # overlapping windows down, repeated pixels across
 
-    reference = Tensor(x, requires_grad=True)
-    network(reference).backward(grad_out)
-    tensor = device_leaf(x)
-    outputs = []
-
-    def forward_and_backward():
-        outputs.append(network(tensor))
-        outputs[0].backward(Tensor(grad_out.astype(np.float32)).to("cuda"))
-
-    launched = kernels_launched_by(forward_and_backward)
-    assert relative_error(outputs[0].numpy(), network(Tensor(x)).data) < 1e-5
-    assert relative_error(host(tensor.grad), reference.grad) < 1e-5
+    launched = compare_with_the_cpu(network, [x], grad_out)
     assert launched["gemm_small"] + launched["gemm_large"] == 4  # A_h @ x @ A_w^T, A_h^T @ g @ A_w
 
 
@@ -441,40 +429,14 @@ def check_bias_relu_runs_on_the_fused_kernel(device, monkeypatch) -> None:
     """F.bias_relu on the GPU in float32 against the CPU in float64: one kernel forward, one backward."""
     x, bias = random((2, 5, 4, 3), np.float64), random(5, np.float64, 1)
     grad_out = random(x.shape, np.float64, 2)
-    reference = [Tensor(a, requires_grad=True) for a in (x, bias)]
-    F.bias_relu(*reference).backward(grad_out)
-    tensors = [device_leaf(a) for a in (x, bias)]
-    outputs = []
-
-    def forward_and_backward():
-        outputs.append(F.bias_relu(*tensors))
-        outputs[0].backward(Tensor(grad_out.astype(np.float32)).to("cuda"))
-
-    launched = kernels_launched_by(forward_and_backward)
-    assert outputs[0].device == "cuda"
-    assert relative_error(outputs[0].numpy(), F.bias_relu(Tensor(x), Tensor(bias)).data) < 1e-5
-    for tensor, expected in zip(tensors, reference):
-        assert relative_error(host(tensor.grad), expected.grad) < 1e-5
+    launched = compare_with_the_cpu(F.bias_relu, [x, bias], grad_out)
     assert launched["bias_relu_forward"] == 1 and launched["relu_backward"] == 1
 
 
 def check_linear_runs_on_tinyconv_kernels(device, monkeypatch) -> None:
     refuse_cublas(device, monkeypatch)
     x, weight, bias = random((5, 7), np.float64), random((3, 7), np.float64, 1), random(3, np.float64, 2)
-    reference = [Tensor(a, requires_grad=True) for a in (x, weight, bias)]
-    y_reference = F.linear(*reference)
-    y_reference.sum().backward()
-    tensors = [device_leaf(a) for a in (x, weight, bias)]
-    outputs = []
-
-    def forward_and_backward():
-        outputs.append(F.linear(*tensors))
-        outputs[0].sum().backward()
-
-    launched = kernels_launched_by(forward_and_backward)
-    assert relative_error(outputs[0].numpy(), y_reference.data) < 1e-5
-    for tensor, expected in zip(tensors, reference):
-        assert relative_error(host(tensor.grad), expected.grad) < 1e-5
+    launched = compare_with_the_cpu(F.linear, [x, weight, bias], np.ones((5, 3)))  # the gradient of y.sum()
     assert launched["gemm_small"] + launched["gemm_large"] == 3  # y, dx, dW
 
 
