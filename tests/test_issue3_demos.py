@@ -36,7 +36,7 @@ needs_mnist = pytest.mark.skipif(
     not DATA_DIR or not os.path.isdir(os.path.join(DATA_DIR, "mnist")),
     reason="set TINYCONV_DATA to a folder whose mnist/ holds the MNIST files",
 )
-# A small AlexNet run: 64 Adam steps of 16 images without augmentation, tested on 500 (3 s on 2 cores).
+# A small AlexNet run: 64 Adam steps of 16 images without augmentation, tested on 500 (3-7 s on 2 cores).
 ALEXNET_SMOKE = ["--epochs", "1", "--limit", "1024", "--batch-size", "16", "--no-augment"]
 ALEXNET_SMOKE += ["--test-limit", "500"]
 
