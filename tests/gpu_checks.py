@@ -33,9 +33,7 @@ from test_normalization import LRN_GRADCHECK_CASES, TRAINING_SHAPES
 from test_padding_adaptive import ADAPTIVE_CASES, PAD_CASES
 from test_rnn_cells import GATES as CELL_GATES
 from test_rnn_cells import GRADCHECK_CASES as RNN_GRADCHECK_CASES
-from test_rnn_cells import call as call_cell
-from test_rnn_cells import cell_tensors
-from test_rnn_cells import fused as fused_cell
+from test_rnn_cells import gradcheck_case as rnn_cell_case
 
 import tinyconv
 import tinyconv.functional as F
@@ -678,20 +676,6 @@ def batch_norm_module_case() -> tuple:
     layer.weight.data[...] = [1.5, -0.5]
     layer.bias.data[...] = [0.2, 0.1]
     return layer_case(layer, random_tensor(2, 2, 3, 2))
-
-
-def rnn_cell_case(kind: str, case: str) -> tuple:
-    """Every tensor of the cell but the biases it is built without, as in test_rnn_cells.py."""
-    tensors = cell_tensors(kind, **RNN_GRADCHECK_CASES[case])
-    positions = [k for k, t in enumerate(tensors) if t is not None]
-
-    def fn(*args):
-        full = list(tensors)
-        for k, value in zip(positions, args):
-            full[k] = value
-        return call_cell(fused_cell(kind), kind, full)
-
-    return fn, [tensors[k] for k in positions]
 
 
 # test_embedding.py, test_join.py, test_padding_adaptive.py
