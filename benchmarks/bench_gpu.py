@@ -12,7 +12,7 @@ so that repeated calls do not just re-read the L2 cache. Before any timing, each
 against a float64 reference: ||out - ref|| / ||ref||.
 
 What is timed:
-  1. SGEMM: tinyconv.backend.cuda.matmul (kernels/gemm.cu) against cupy.matmul (cuBLAS), square at
+  1. SGEMM: tinyconv.backend.cuda_kernels.matmul (kernels/gemm.cu) against cupy.matmul (cuBLAS), square at
      1024 to 8192, and at the three matrix products Conv2d makes (forward, dcol, dW) for the conv cases;
   2. conv2d forward, and forward + backward (gradients of input, weight, bias), tinyconv against
      PyTorch's cuDNN path (torch.backends.cudnn.benchmark = True: its fastest algorithm), for
@@ -53,7 +53,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # tinyconv from this checkout; 
 import tinyconv  # noqa: E402
 import tinyconv.functional as F  # noqa: E402
 from tinyconv import Tensor, optim  # noqa: E402
-from tinyconv.backend import cuda, set_gpu_matmul  # noqa: E402
+from tinyconv.backend import cuda_kernels, set_gpu_matmul  # noqa: E402
 from tinyconv.models import LeNet5  # noqa: E402
 
 SQUARE_SIZES = (1024, 2048, 4096, 8192)
@@ -358,12 +358,12 @@ def bench_gemm(cupy, gemm: Gemm, gpu: dict, args, rng) -> dict:
     a, b = first
     reference = cupy.matmul(a.astype(np.float64), b.astype(np.float64))
     poison_memory_pool(cupy, reference.shape, np.float32)
-    error = relative_error(to_host(cuda.matmul(a, b)), to_host(reference))
+    error = relative_error(to_host(cuda_kernels.matmul(a, b)), to_host(reference))
     cublas_error = relative_error(to_host(cupy.matmul(a, b)), to_host(reference))
     del reference
 
     clock = cupy_clock(cupy)
-    ours = rotating([lambda a=a, b=b: cuda.matmul(a, b) for a, b in operands])
+    ours = rotating([lambda a=a, b=b: cuda_kernels.matmul(a, b) for a, b in operands])
     theirs = rotating([lambda a=a, b=b: cupy.matmul(a, b) for a, b in operands])
     return dict(
         gemm._asdict(),
@@ -497,14 +497,14 @@ def bench_epoch(cupy, torch, images, labels, batch: int, args) -> dict:
     step = tinyconv_step(model, optim.Adam(model.parameters(), lr=1e-3), "cuda")
     warmup = max(1, args.warmup) * batch
     run_epoch(step, images[:warmup], labels[:warmup], batch)  # compiles the kernels
-    before = sum(cuda.launch_counts.values())
+    before = sum(cuda_kernels.launch_counts.values())
     run_epoch(step, images[:batch], labels[:batch], batch)
     steps = len(images) // batch
     result = {
         "steps": steps,
         "flops": 3 * lenet5_forward_flops(batch) * steps,  # forward, and backward's two products per layer
         "bytes": None,  # not the limit: see the launches
-        "tinyconv_launches_per_step": sum(cuda.launch_counts.values()) - before,
+        "tinyconv_launches_per_step": sum(cuda_kernels.launch_counts.values()) - before,
         "tinyconv_ms": median_ms(
             lambda: run_epoch(step, images, labels, batch), cupy_clock(cupy), 0, args.epoch_repeats
         ),

@@ -6,13 +6,13 @@
 // Fusing saves one full write and read of the activations: a convolution's bias add followed by a
 // separate ReLU would store x + b and load it again.
 // Backward: dL/dx = g where y > 0, else 0 (the derivative at 0 is taken as 0); dL/dbias[c] is the sum
-// of dL/dx over n and p, a reduction that backend/cuda.py leaves to CuPy.
+// of dL/dx over n and p, a reduction that backend/cuda_kernels.py leaves to CuPy.
 // NumPy twins: tinyconv/backend/cpu.py: bias_relu_forward, bias_relu_backward.
 //
 // Thread mapping, both kernels: one thread per element, N * C * P threads, in memory order.
 // Launch: 256 threads per block, ceil(total / 256) blocks.
 
-// The element type: float, or double when compiled with -DSCALAR=double (backend/cuda.py builds both).
+// The element type: float, or double when compiled with -DSCALAR=double (backend/cuda_kernels.py builds both).
 #ifndef SCALAR
 #define SCALAR float
 #endif

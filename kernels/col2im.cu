@@ -12,9 +12,9 @@
 // Why a gather and not a scatter (one thread per col entry doing atomicAdd into dx): every thread
 // writes only its own pixel, so no atomics are needed, and it adds its terms in a fixed order
 // (i, then j), so the result is bit-for-bit the same on every run.
-// Launch: 256 threads per block, ceil(total / 256) blocks (tinyconv/backend/cuda.py: col2im).
+// Launch: 256 threads per block, ceil(total / 256) blocks (tinyconv/backend/cuda_kernels.py: col2im).
 
-// The element type: float, or double when compiled with -DSCALAR=double (backend/cuda.py builds both).
+// The element type: float, or double when compiled with -DSCALAR=double (backend/cuda_kernels.py builds both).
 #ifndef SCALAR
 #define SCALAR float
 #endif

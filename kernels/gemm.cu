@@ -15,7 +15,7 @@
 //   grid = (ceil(N / BN), ceil(M / BM), min(batch, 65535)); blocks loop over z past 65535.
 // Two tile shapes are compiled: gemm_large (TM = TN = 8, a 128 x 128 tile) for big matrices and
 // gemm_small (TM = TN = 2, a 32 x 32 tile) for small ones (LeNet's first layer has M = 6); the choice
-// is backend/cuda.py: gemm_tile.
+// is backend/cuda_kernels.py: gemm_tile.
 //
 // The K loop advances BK = 8 at a time. Each step the block copies a BM x BK slab of A and a BK x BN
 // slab of B into shared memory (zeros past the matrix edges, so the inner loop needs no bounds
@@ -25,7 +25,7 @@
 // That ratio, not the arithmetic, is what limits a GEMM, and what register blocking buys.
 // Accumulation is in scalar_t: float32 for float (no TF32, no half precision), float64 for double.
 
-// The element type: float, or double when compiled with -DSCALAR=double (backend/cuda.py builds both).
+// The element type: float, or double when compiled with -DSCALAR=double (backend/cuda_kernels.py builds both).
 #ifndef SCALAR
 #define SCALAR float
 #endif

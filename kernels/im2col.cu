@@ -8,9 +8,9 @@
 //
 // Thread mapping: one thread per element of col, N * C * kH * kW * OH * OW threads in all, numbered
 // in col's memory order, so that neighbouring threads write neighbouring addresses (coalesced stores).
-// Launch: 256 threads per block, ceil(total / 256) blocks (tinyconv/backend/cuda.py: im2col).
+// Launch: 256 threads per block, ceil(total / 256) blocks (tinyconv/backend/cuda_kernels.py: im2col).
 
-// The element type: float, or double when compiled with -DSCALAR=double (backend/cuda.py builds both).
+// The element type: float, or double when compiled with -DSCALAR=double (backend/cuda_kernels.py builds both).
 #ifndef SCALAR
 #define SCALAR float
 #endif

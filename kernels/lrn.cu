@@ -18,7 +18,7 @@
 // order; each loops over at most `size` channels of its own pixel. The backward is a gather over
 // those channels: no atomics, a fixed order. Launch: 256 threads per block, ceil(total / 256) blocks.
 
-// The element type: float, or double when compiled with -DSCALAR=double (backend/cuda.py builds both).
+// The element type: float, or double when compiled with -DSCALAR=double (backend/cuda_kernels.py builds both).
 #ifndef SCALAR
 #define SCALAR float
 #endif

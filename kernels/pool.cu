@@ -11,9 +11,9 @@
 // Backward kernels: one thread per input pixel (N * C * H * W threads), which *gathers* from the
 // output pixels whose windows cover it: no two threads write the same address, so no atomics, and
 // each adds its terms in a fixed order, so the result is the same on every run.
-// Launch: 256 threads per block, ceil(total / 256) blocks (tinyconv/backend/cuda.py).
+// Launch: 256 threads per block, ceil(total / 256) blocks (tinyconv/backend/cuda_kernels.py).
 
-// The element type: float, or double when compiled with -DSCALAR=double (backend/cuda.py builds both).
+// The element type: float, or double when compiled with -DSCALAR=double (backend/cuda_kernels.py builds both).
 #ifndef SCALAR
 #define SCALAR float
 #endif

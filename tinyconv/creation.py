@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 
 from tinyconv import random
-from tinyconv.shapes import check_int
+from tinyconv.checks import check_int
 from tinyconv.tensor import DEFAULT_DTYPE, Tensor, to_array
 
 

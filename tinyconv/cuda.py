@@ -1,6 +1,7 @@
 """The GPU from the user's side: is there one, and moving data to it and back (as `torch.cuda`).
 
-    tinyconv.cuda.is_available()          True when CuPy is installed and sees a CUDA device
+    tinyconv.cuda.is_available()          True when CuPy is installed, sees a CUDA device, and can
+                                          compile and run tinyconv's kernels on it
     x = x.to("cuda"), x.cpu()             a tensor's copy on the GPU / back on the CPU (tensor.py)
     model.to("cuda")                      every parameter and buffer, in place (nn/module.py)
 
@@ -13,11 +14,17 @@ Nothing here imports CuPy before it is needed, and importing tinyconv never does
 
 from __future__ import annotations
 
-from tinyconv.autograd import Function
-from tinyconv.backend import device_of
+import importlib.metadata
+import re
+
+from tinyconv.backend import cuda_kernels, device_of
 from tinyconv.backend.array_module import cupy_import_error, cupy_module
 
-DEVICES = ("cpu", "cuda")
+
+def installed_cupy_wheels() -> list[str]:
+    """The names of the installed CuPy distributions (cupy-cuda12x, cupy-cuda13x, cupy...), sorted."""
+    names = {dist.metadata["Name"] for dist in importlib.metadata.distributions()}
+    return sorted(name for name in names if name and re.fullmatch(r"cupy(-cuda\w+)?", name.lower()))
 
 
 def unavailable_reason() -> str | None:
@@ -26,13 +33,18 @@ def unavailable_reason() -> str | None:
     if cupy is None:
         error = cupy_import_error()
         if error is not None:  # a wheel for another CUDA, a missing library: tinyconv runs on NumPy
-            return (
-                f"CuPy is installed but fails to import ({type(error).__name__}: {error}); install the "
-                "cupy-cudaXXx wheel that matches the machine's CUDA"
-            )
+            wheels = installed_cupy_wheels()
+            if len(wheels) > 1:  # they install into the same `cupy` folder and overwrite each other
+                advice = (
+                    f"{len(wheels)} CuPy wheels are installed ({', '.join(wheels)}): uninstall them all, "
+                )
+                advice += "then install the one that matches the machine's CUDA"
+            else:
+                advice = "install the cupy-cudaXXx wheel that matches the machine's CUDA"
+            return f"CuPy is installed but fails to import ({type(error).__name__}: {error}); {advice}"
         return (
-            "CuPy is not installed (pip install 'tinyconv[gpu]', or the cupy-cudaXXx wheel that matches "
-            "the machine's CUDA)"
+            "CuPy is not installed (pip install 'tinyconv[gpu]' for CUDA 12, 'tinyconv[gpu-cuda13]' for "
+            "CUDA 13, or the cupy-cudaXXx wheel that matches the machine's CUDA)"
         )
     try:
         count = cupy.cuda.runtime.getDeviceCount()
@@ -40,11 +52,20 @@ def unavailable_reason() -> str | None:
         return f"CuPy is installed but cannot reach a GPU ({type(error).__name__}: {error})"
     if count == 0:
         return "CuPy is installed but finds no CUDA device"
+    failure = cuda_kernels.kernel_failure(cupy)
+    if failure is not None:
+        return (
+            f"CuPy sees a GPU but cannot compile and run tinyconv's CUDA kernels ({failure}). CuPy "
+            "compiles them at run time with NVRTC, which needs the CUDA headers: install a CUDA toolkit, "
+            "or the CuPy wheel's own (pip install 'cupy-cuda13x[ctk]', or cupy-cuda12x[ctk], whichever "
+            "matches the driver), and only one CuPy wheel"
+        )
     return None
 
 
 def is_available() -> bool:
-    """True when tensors can be moved to "cuda": CuPy is installed and sees at least one GPU."""
+    """True when tensors can be moved to "cuda": CuPy is installed, sees at least one GPU, and a small
+    test kernel compiles and runs on it (so a machine that can import CuPy but not compile says no)."""
     return unavailable_reason() is None
 
 
@@ -66,18 +87,6 @@ def synchronize() -> None:
     require_gpu("tinyconv.cuda.synchronize").cuda.Device().synchronize()
 
 
-def check_device(device, where: str) -> str:
-    """`device` if it is "cpu" or "cuda", else a clear TypeError / ValueError."""
-    if not isinstance(device, str):
-        raise TypeError(f"{where}: device must be a string, 'cpu' or 'cuda', got {device!r}")
-    if device not in DEVICES:
-        raise ValueError(
-            f"{where}: device must be 'cpu' or 'cuda', got {device!r} (tinyconv uses CuPy's current GPU; "
-            "choose another with cupy.cuda.Device(i).use())"
-        )
-    return device
-
-
 def to_device(array, device: str, where: str = "to"):
     """`array` itself if it is on `device` already, else a copy there (a NumPy array for "cpu")."""
     if device_of(array) == device:
@@ -90,21 +99,3 @@ def to_device(array, device: str, where: str = "to"):
 def to_host(array):
     """A NumPy copy of `array`, wherever it lives: what checkpoints store."""
     return array.get() if device_of(array) == "cuda" else array.copy()
-
-
-class ToDevice(Function):
-    """y = x, copied to another device.    dL/dx = dL/dy, copied back to x's device.
-
-    Moving a tensor is an operation like any other, as in PyTorch: a gradient that reaches the copy
-    flows back to the original.
-    """
-
-    def __init__(self, device: str):
-        self.device = device
-
-    def forward(self, x):
-        self.source = device_of(x)
-        return to_device(x, self.device, f"Tensor.to({self.device!r})")
-
-    def backward(self, grad_out):
-        return to_device(grad_out, self.source)

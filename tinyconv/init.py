@@ -21,7 +21,7 @@ The gradient of a weight is its layer's input times the upstream gradient, so wi
 deep layers learn almost nothing; with std=1 tanh's derivative is near 0 and the gradient dies anyway.
 
 All-zero (or all-equal) weights are worse at any depth: every hidden unit then computes the same
-output and receives the same gradient, so they stay copies of one another (tests/test_init.py shows
+output and receives the same gradient, so they stay copies of one another (a test shows
 it). Random initialization breaks that symmetry; biases may start at 0.
 
 fan_in of a Linear weight (out, in) is `in`; of a Conv2d weight (C_out, C_in, kH, kW) it is

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy
 
-from tinyconv.shapes import check_int
+from tinyconv.checks import check_int
 
 _generator = numpy.random.default_rng()
 

@@ -1,37 +1,6 @@
-"""Small argument helpers shared across tinyconv: number checks, (height, width) pairs, output sizes."""
+"""Shape arithmetic: how large the output of a sliding window is (argument checks are in checks.py)."""
 
 from __future__ import annotations
-
-import numbers
-
-
-def is_int(value) -> bool:
-    """True for a Python or NumPy integer (bool excluded: `True` is an int to Python, not a size)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def check_int(owner: str, name: str, value, minimum: int) -> int:
-    """`value` as an int when it is an integer >= minimum, else a ValueError naming `owner` and `name`."""
-    if not is_int(value) or value < minimum:
-        kind = {0: "a non-negative int", 1: "a positive int"}.get(minimum, f"an int >= {minimum}")
-        raise ValueError(f"{owner}: {name} must be {kind}, got {value!r}")
-    return int(value)
-
-
-def check_real(owner: str, name: str, value) -> float:
-    """`value` as a float when it is a real number (Python or NumPy; bool excluded), else a TypeError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be a real number, got {value!r}")
-    return float(value)
-
-
-def pair(value, name: str) -> tuple[int, int]:
-    """Turn an int or a pair of ints into a `(height, width)` pair, as PyTorch's `_pair` does."""
-    if is_int(value):
-        return (int(value), int(value))
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(is_int(v) for v in value):
-        return (int(value[0]), int(value[1]))
-    raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
 
 
 def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> int:
@@ -45,3 +14,9 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation
     """
     span = dilation * (kernel - 1) + 1
     return (size + 2 * padding - span) // stride + 1
+
+
+def pooled_size(x_shape: tuple, kernel_size: tuple, stride: tuple, padding: tuple) -> tuple[int, int]:
+    """(OH, OW) of a pooling window sliding over x (N, C, H, W), floor mode:
+    OH = (H + 2 pH - kH) // sH + 1, likewise OW."""
+    return tuple(conv_output_size(x_shape[2 + a], kernel_size[a], stride[a], padding[a]) for a in (0, 1))

@@ -17,6 +17,7 @@ import numbers
 import numpy
 
 from tinyconv.backend import device_of, get_array_module, is_array
+from tinyconv.checks import check_device
 
 DEFAULT_DTYPE = numpy.float32
 
@@ -256,9 +257,10 @@ class Tensor:
         return unary.Log()(self)
 
 
-# The operator methods above are Functions defined in tinyconv/ops and tinyconv/autograd, and those
-# modules need the Tensor class defined first: importing them here, at the end, breaks the circle.
+# An eager autograd is a circle by nature: a tensor's methods make Functions (tinyconv/ops,
+# tinyconv/autograd), and Functions make tensors. Those modules need the Tensor class defined first,
+# so they are imported here, at the end, once it is.
 from tinyconv import autograd  # noqa: E402
-from tinyconv.cuda import ToDevice, check_device  # noqa: E402
 from tinyconv.ops import arithmetic, reduction, unary  # noqa: E402
 from tinyconv.ops import shape as shape_ops  # noqa: E402
+from tinyconv.ops.device import ToDevice  # noqa: E402

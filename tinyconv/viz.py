@@ -26,9 +26,9 @@ import math
 import numpy
 
 from tinyconv.autograd import no_grad
+from tinyconv.checks import check_int
 from tinyconv.nn.module import Module
 from tinyconv.serialization import atomic_write
-from tinyconv.shapes import check_int
 from tinyconv.tensor import Tensor
 
 TILE_INCHES = 1.1  # the side of one small image in the grid

@@ -1,9 +1,16 @@
-"""im2col, col2im and matmul written against the NumPy array API, and the NumPy twins of the other
-GPU kernels (pooling, LRN, bias + ReLU) at the end of the file.
+"""The CPU backend: the NumPy code of every kernel-backed operation, the one implementation of each.
 
-These run on NumPy arrays (the CPU backend) and, because every call goes through the array module
-`xp` of the input, on CuPy arrays as well. Each function computes what the kernel of the same name in
-tinyconv/backend/cuda.py (kernels/*.cu) computes; the GPU tests compare the two.
+    im2col, col2im, matmul      convolution's primitives (and BLAS for the product)
+    max/avg_pool2d_*            pooling, forward and backward
+    lrn_forward, lrn_backward   local response normalization across channels
+    bias_relu_*                 max(x + bias, 0) in one op
+
+This is the code that trains on the CPU, and the reference the GPU kernels are tested against: each
+function computes what the launcher of the same name in tinyconv/backend/cuda_kernels.py computes with
+kernels/*.cu, under the same rules (ties, padding, NaN). The functions in tinyconv/functional never
+choose between the two; they call tinyconv.backend, which looks at where the data lives. The code is
+written against the array API of its input (`xp`), so it runs on CuPy arrays too, when a comparison
+wants that.
 
 The window matrix ("col") layout, shared by `im2col`, `col2im` and `functional/conv.py`:
 
@@ -19,7 +26,7 @@ output, already in NCHW order.
 from __future__ import annotations
 
 from tinyconv.backend.array_module import get_array_module
-from tinyconv.shapes import conv_output_size
+from tinyconv.shapes import conv_output_size, pooled_size
 
 
 def pad_image(x, padding, value=0.0):
@@ -107,89 +114,144 @@ def matmul(a, b):
     return get_array_module(a, b).matmul(a, b)
 
 
-# ------------------------------------------------------------------ twins of pool.cu, lrn.cu, bias_relu.cu
-# The same computations as the GPU kernels, written with whole-array operations. They share the
-# kernels' argument lists and rules (ties, padding, NaN) so that the GPU tests can compare them
-# element for element.
+# ------------------------------------------------------------------------------ pooling
+# Max and average pooling: what trains on the CPU, and what kernels/pool.cu is tested against.
+#
+# For each of the kH * kW offsets (i, j) inside a window, the pixels at that offset in every window form
+# one strided slice of the padded input,
+#     x_pad[:, :, i : i + sH*OH : sH, j : j + sW*OW : sW]      shape (N, C, OH, OW),
+# so pooling is a loop over kH * kW slices, each handled by whole-array operations. No slice holds a
+# pixel twice, so the backward adds each slice's gradient with one `+=`, even when windows overlap.
+
+
+def window_offsets(kernel_size):
+    """The offsets (k, i, j) inside a kH x kW window, in row-major order: k = i * kW + j."""
+    k_h, k_w = kernel_size
+    return [(i * k_w + j, i, j) for i in range(k_h) for j in range(k_w)]
+
+
+def offset_slice(i: int, j: int, stride, out_size):
+    """The index of the strided slice holding offset (i, j) of every window."""
+    (s_h, s_w), (out_h, out_w) = stride, out_size
+    return (slice(None), slice(None), slice(i, i + s_h * out_h, s_h), slice(j, j + s_w * out_w, s_w))
+
+
+def first_real_offset(out_size, kernel_size, stride, padding, xp):
+    """(OH, OW): the offset k of the first pixel of each window that is not padding (row-major).
+
+    Window (oy, ox) starts at padded row oy * sH, so its first real row is i0 = max(0, pH - oy * sH)
+    (likewise j0 for the columns), and k = i0 * kW + j0. All zeros when there is no padding.
+    """
+    (out_h, out_w), (s_h, s_w), (p_h, p_w) = out_size, stride, padding
+    first_row = xp.maximum(0, p_h - s_h * xp.arange(out_h))
+    first_column = xp.maximum(0, p_w - s_w * xp.arange(out_w))
+    return first_row[:, None] * kernel_size[1] + first_column[None, :]
 
 
 def max_pool2d_forward(x, kernel_size, stride, padding):
     """Max pooling of x (N, C, H, W) over kH x kW windows; returns (y, argmax), both (N, C, OH, OW).
 
-    y[n, c, oy, ox] = max over (i, j) of x_pad[n, c, oy*sH + i, ox*sW + j], x_pad padded with -inf (so
-    padding never wins); argmax (int32) holds the window offset k = i * kW + j of that maximum.
-    Ties go to the first offset in row-major order; a NaN wins (the maximum of a window holding NaN
-    is NaN, as in PyTorch). One strided slice per offset, as in functional/pooling.py.
-    (A window whose real pixels are all -inf is the one case where kernels/pool.cu differs: it
-    names the first real pixel, this the first offset, which may be padding.)
+    y[n, c, oy, ox] = max over (i, j) of x_pad[n, c, oy*sH + i, ox*sW + j], x_pad padded with -inf so
+    that padding never wins (zero padding would beat a window of negative numbers, after a tanh say).
+    argmax holds the window offset k = i * kW + j of the maximum, the pixel the backward sends the
+    gradient to. Its rules, the same as kernels/pool.cu's and PyTorch's:
+      - ties go to the first offset in row-major order (a later pixel wins only if strictly larger);
+      - a NaN wins: the maximum of a window holding a NaN is NaN, and argmax names the (last) NaN;
+      - a window whose real pixels are all -inf names its first real pixel, never the padding.
+    argmax is uint8 when every offset fits in a byte (windows up to 16x16), else int32: a smaller
+    array is faster to write and compare.
     """
     xp = get_array_module(x)
-    (k_h, k_w), (s_h, s_w) = kernel_size, stride
-    out_h = conv_output_size(x.shape[2], k_h, s_h, padding[0])
-    out_w = conv_output_size(x.shape[3], k_w, s_w, padding[1])
+    out_size = pooled_size(x.shape, kernel_size, stride, padding)
+    window_size = kernel_size[0] * kernel_size[1]
+    index_dtype = xp.uint8 if window_size <= 256 else xp.int32
     x_pad = pad_image(x, padding, value=-xp.inf)
-    y = argmax = None
-    for i in range(k_h):
-        for j in range(k_w):
-            candidate = x_pad[:, :, i : i + s_h * out_h : s_h, j : j + s_w * out_w : s_w]
-            if y is None:
-                y = candidate.copy()
-                argmax = xp.zeros(y.shape, dtype=xp.int32)
-                continue
-            wins = (candidate > y) | xp.isnan(candidate)
-            y[wins] = candidate[wins]
-            argmax[wins] = i * k_w + j
+    # Every window starts at its first real pixel, so that a window of -inf names a real pixel.
+    first = first_real_offset(out_size, kernel_size, stride, padding, xp)
+    argmax = xp.broadcast_to(first.astype(index_dtype), x.shape[:2] + out_size).copy()
+    y = None
+    for k, i, j in window_offsets(kernel_size):
+        candidate = x_pad[offset_slice(i, j, stride, out_size)]
+        if y is None:
+            y = candidate.copy()
+            continue
+        larger = candidate > y  # strictly larger: on a tie the earlier offset keeps the win
+        xp.maximum(y, candidate, out=y)  # xp.maximum passes a NaN on, so a NaN window's y is NaN
+        # argmax = k where larger, else unchanged. Written as max(argmax, larger * k), which is the
+        # same because every offset stored so far is < k, and avoids a masked assignment, several
+        # times slower on random data (the CPU cannot predict its branches).
+        xp.maximum(argmax, larger.astype(index_dtype) * index_dtype(k), out=argmax)
+    # A NaN is never "larger" (every comparison with NaN is false), so the loop above left the argmax
+    # of a window holding a NaN somewhere else. Windows with a NaN are rare: find them once, at the
+    # end, and point their argmax at their last NaN, rather than test every slice for NaN.
+    nan_windows = xp.isnan(y)
+    if nan_windows.any():
+        for k, i, j in window_offsets(kernel_size):
+            argmax[nan_windows & xp.isnan(x_pad[offset_slice(i, j, stride, out_size)])] = k
     return y, argmax
 
 
 def max_pool2d_backward(grad_out, argmax, x_shape, kernel_size, stride, padding):
-    """dx (N, C, H, W): each window's gradient goes whole to the pixel its argmax names."""
+    """dx (N, C, H, W): each window's gradient goes whole to the pixel its argmax names.
+
+    The max is locally the identity of its winner, so dL/dx = g at the winner, 0 at the other pixels.
+    """
     xp = get_array_module(grad_out)
     n, c, height, width = x_shape
-    (k_h, k_w), (s_h, s_w), (p_h, p_w) = kernel_size, stride, padding
-    out_h, out_w = grad_out.shape[2:]
+    p_h, p_w = padding
+    out_size = grad_out.shape[2:]
     grad_pad = xp.zeros((n, c, height + 2 * p_h, width + 2 * p_w), dtype=grad_out.dtype)
-    for i in range(k_h):
-        for j in range(k_w):
-            won = argmax == i * k_w + j
-            grad_pad[:, :, i : i + s_h * out_h : s_h, j : j + s_w * out_w : s_w] += grad_out * won
+    for k, i, j in window_offsets(kernel_size):
+        # g where offset k won the window, 0 elsewhere (a multiply by the 0/1 mask is faster than
+        # xp.where, for the same branch-prediction reason as in forward).
+        grad_pad[offset_slice(i, j, stride, out_size)] += grad_out * (argmax == k)
     return grad_pad[:, :, p_h : p_h + height, p_w : p_w + width]
 
 
 def avg_pool2d_forward(x, kernel_size, stride, padding):
-    """y (N, C, OH, OW) = the window sums of the zero-padded x divided by kH * kW (padding counts)."""
-    (k_h, k_w), (s_h, s_w) = kernel_size, stride
-    out_h = conv_output_size(x.shape[2], k_h, s_h, padding[0])
-    out_w = conv_output_size(x.shape[3], k_w, s_w, padding[1])
+    """y (N, C, OH, OW) = the window sums of the zero-padded x divided by kH * kW.
+
+    The zeros of the padding count in the average (PyTorch's default count_include_pad=True).
+    """
+    out_size = pooled_size(x.shape, kernel_size, stride, padding)
     x_pad = pad_image(x, padding)
-    total = 0
-    for i in range(k_h):
-        for j in range(k_w):
-            total = total + x_pad[:, :, i : i + s_h * out_h : s_h, j : j + s_w * out_w : s_w]
-    return total / (k_h * k_w)
+    total = None
+    for _, i, j in window_offsets(kernel_size):
+        part = x_pad[offset_slice(i, j, stride, out_size)]
+        total = part.copy() if total is None else total + part
+    return total / (kernel_size[0] * kernel_size[1])
 
 
 def avg_pool2d_backward(grad_out, x_shape, kernel_size, stride, padding):
     """dx (N, C, H, W): every pixel of a window receives grad_out / (kH * kW) from it."""
     xp = get_array_module(grad_out)
     n, c, height, width = x_shape
-    (k_h, k_w), (s_h, s_w), (p_h, p_w) = kernel_size, stride, padding
-    out_h, out_w = grad_out.shape[2:]
-    share = grad_out / (k_h * k_w)
+    p_h, p_w = padding
+    out_size = grad_out.shape[2:]
+    share = grad_out / (kernel_size[0] * kernel_size[1])
     grad_pad = xp.zeros((n, c, height + 2 * p_h, width + 2 * p_w), dtype=grad_out.dtype)
-    for i in range(k_h):
-        for j in range(k_w):
-            grad_pad[:, :, i : i + s_h * out_h : s_h, j : j + s_w * out_w : s_w] += share
+    for _, i, j in window_offsets(kernel_size):
+        grad_pad[offset_slice(i, j, stride, out_size)] += share
     return grad_pad[:, :, p_h : p_h + height, p_w : p_w + width]
 
 
-def add_channel_window(total, values, first: int, last: int) -> None:
-    """total[:, c] += values[:, c + o] for every offset o in first..last where channel c + o exists."""
+# ------------------------------------------------------------------------------ local response norm
+
+
+def channel_window_sum(values, before: int, after: int):
+    """total[:, c] = sum of values[:, c'] for c' from c - before to c + after, the channels that exist.
+
+    values: (N, C, ...). Channels past either edge count as zeros (the paper's clipped sum). One
+    shifted slice per offset o: total[:, c] += values[:, c + o] wherever channel c + o exists.
+    """
+    xp = get_array_module(values)
     channels = values.shape[1]
-    for offset in range(first, last + 1):
+    total = xp.zeros_like(values)
+    for offset in range(-before, after + 1):
         low, high = max(0, -offset), min(channels, channels - offset)
         if low < high:
             total[:, low:high] += values[:, low + offset : high + offset]
+    return total
 
 
 def lrn_forward(x, size: int, alpha: float, beta: float, k: float):
@@ -198,20 +260,22 @@ def lrn_forward(x, size: int, alpha: float, beta: float, k: float):
     scale[:, c] = k + alpha / size * sum of x[:, c']^2 over c' = c - size//2 ... c + (size-1)//2
     y = x * scale^(-beta)                                     (PyTorch's local_response_norm)
     """
-    xp = get_array_module(x)
-    total = xp.zeros_like(x)
-    add_channel_window(total, x * x, -(size // 2), (size - 1) // 2)
-    scale = k + alpha / size * total
+    window_energy = channel_window_sum(x * x, size // 2, (size - 1) // 2)
+    scale = k + (alpha / size) * window_energy
     return x * scale**-beta, scale
 
 
 def lrn_backward(grad_out, x, scale, size: int, alpha: float, beta: float):
     """dx = g * scale^(-beta) - (2 alpha beta / size) * x * sum over c with j in window(c) of
-    g_c * x_c * scale_c^(-beta - 1); the channels c run over j - (size-1)//2 ... j + size//2."""
-    xp = get_array_module(x)
-    total = xp.zeros_like(x)
-    add_channel_window(total, grad_out * x * scale ** (-beta - 1), -((size - 1) // 2), size // 2)
-    return grad_out * scale**-beta - 2 * alpha * beta / size * x * total
+    g_c * x_c * scale_c^(-beta - 1); the channels c run over j - (size-1)//2 ... j + size//2 (the
+    forward's window turned around). functional/normalization.py derives it."""
+    through_own = grad_out * scale**-beta
+    per_normalizer = grad_out * x * scale ** (-beta - 1)  # g_c x_c d_c^(-beta-1)
+    spread = channel_window_sum(per_normalizer, (size - 1) // 2, size // 2)
+    return through_own - (2 * alpha * beta / size) * x * spread
+
+
+# ------------------------------------------------------------------------------ bias + ReLU
 
 
 def bias_relu_forward(x, bias):

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy
 
+from tinyconv.checks import check_int
 from tinyconv.random import generator as global_generator
-from tinyconv.shapes import check_int
 from tinyconv.tensor import Tensor
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy
 
 from tinyconv import random
-from tinyconv.shapes import check_int, check_real
+from tinyconv.checks import check_int, check_real
 
 
 class RandomCrop:

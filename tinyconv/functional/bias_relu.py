@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from tinyconv import backend
 from tinyconv.autograd import Function
-from tinyconv.functional.checks import check_floating, check_same_dtype, check_tensor
+from tinyconv.checks import check_floating, check_same_dtype, check_tensor
 from tinyconv.tensor import Tensor
 
 

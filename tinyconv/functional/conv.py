@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from tinyconv.autograd import Function
 from tinyconv.backend import col2im, im2col, matmul
-from tinyconv.functional.checks import (
+from tinyconv.checks import (
     check_floating,
     check_ndim,
     check_non_negative_pair,
@@ -46,8 +46,9 @@ from tinyconv.functional.checks import (
     check_same_dtype,
     check_tensor,
     check_window_fits,
+    pair,
 )
-from tinyconv.shapes import conv_output_size, pair
+from tinyconv.shapes import conv_output_size
 from tinyconv.tensor import Tensor
 
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 from tinyconv import random
 from tinyconv.autograd import Function
 from tinyconv.backend import get_array_module
-from tinyconv.functional.checks import check_floating, check_ndim, check_tensor
-from tinyconv.shapes import check_real
+from tinyconv.checks import check_dropout_probability, check_floating, check_ndim, check_tensor
 from tinyconv.tensor import Tensor
 
 
@@ -65,17 +64,6 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     if not training:
         return x
     return Dropout(p, x.shape[:2] + (1, 1))(x)
-
-
-def check_dropout_probability(op: str, p, name: str = "p") -> float:
-    """p as a float when it is a probability in [0, 1), else a clear error that calls it `name`."""
-    p = check_real(op, name, p)
-    if not 0 <= p < 1:
-        raise ValueError(
-            f"{op}: {name} is the probability of dropping a value and must be in [0, 1), got {p!r} "
-            "(p = 1 would drop everything and leave nothing to scale by 1 / (1 - p))"
-        )
-    return float(p)
 
 
 def check_dropout_arguments(op: str, x, p) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from tinyconv.autograd import Function
 from tinyconv.backend import get_array_module
-from tinyconv.functional.checks import check_floating, check_ndim, check_tensor
+from tinyconv.checks import check_floating, check_ndim, check_tensor
 from tinyconv.tensor import Tensor
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinyconv.functional.checks import check_tensor
+from tinyconv.checks import check_tensor
 from tinyconv.tensor import Tensor
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tinyconv.autograd import Function
 from tinyconv.backend import matmul
-from tinyconv.functional.checks import check_floating, check_same_dtype, check_tensor
+from tinyconv.checks import check_floating, check_same_dtype, check_tensor
 from tinyconv.tensor import Tensor
 
 

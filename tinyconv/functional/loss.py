@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from tinyconv.autograd import Function
 from tinyconv.backend import get_array_module, is_array
+from tinyconv.checks import check_floating, check_ndim, check_real, check_same_dtype, check_tensor
 from tinyconv.functional.activation import stable_sigmoid
-from tinyconv.functional.checks import check_floating, check_ndim, check_same_dtype, check_tensor
-from tinyconv.shapes import check_real
 from tinyconv.tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")

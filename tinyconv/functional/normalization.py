@@ -13,29 +13,11 @@ from __future__ import annotations
 
 from tinyconv import backend
 from tinyconv.autograd import Function
-from tinyconv.backend import get_array_module, on_gpu
-from tinyconv.functional.checks import check_floating, check_same_dtype, check_tensor
-from tinyconv.shapes import check_int, check_real
+from tinyconv.backend import get_array_module
+from tinyconv.checks import check_floating, check_int, check_real, check_same_dtype, check_tensor
 from tinyconv.tensor import Tensor
 
 # --------------------------------------------------------------------------------- local response norm
-
-
-def channel_window_sum(values, before: int, after: int):
-    """out[:, c] = sum of values[:, c'] for c' from c - before to c + after, zero outside [0, C).
-
-    values: (N, C, ...). The channel axis is padded with `before` zeros in front and `after` behind,
-    and the window sum is one shifted slice per offset: a loop of before + after + 1 additions.
-    """
-    xp = get_array_module(values)
-    channels = values.shape[1]
-    widths = [(0, 0)] * values.ndim
-    widths[1] = (before, after)
-    padded = xp.pad(values, widths)
-    total = xp.zeros_like(values)
-    for offset in range(before + after + 1):
-        total += padded[:, offset : offset + channels]
-    return total
 
 
 class LocalResponseNorm(Function):
@@ -53,8 +35,9 @@ class LocalResponseNorm(Function):
     j is in window(i) exactly when i runs from j - (size - 1)//2 to j + size//2: the same window sum
     with its two halves swapped.
 
-    Saved for backward: the input a and the normalizer d. On the GPU both passes run kernels/lrn.cu,
-    which computes the same numbers (tests/gpu_checks.py compares them).
+    Saved for backward: the input a and the normalizer d. The arrays are handled by the backend: on
+    the CPU, tinyconv/backend/cpu.py (one shifted slice of the channel axis per offset of the window,
+    `channel_window_sum`), on the GPU kernels/lrn.cu (one thread per element).
     """
 
     def __init__(self, size: int, alpha: float, beta: float, k: float):
@@ -62,20 +45,11 @@ class LocalResponseNorm(Function):
 
     def forward(self, x):
         self.x = x
-        if on_gpu(x):  # kernels/lrn.cu: one thread per element, summing over its window of channels
-            y, self.scale = backend.lrn_forward(x, self.size, self.alpha, self.beta, self.k)
-            return y
-        window_energy = channel_window_sum(x * x, self.size // 2, (self.size - 1) // 2)
-        self.scale = self.k + (self.alpha / self.size) * window_energy
-        return x * self.scale**-self.beta
+        y, self.scale = backend.lrn_forward(x, self.size, self.alpha, self.beta, self.k)
+        return y
 
     def backward(self, grad_out):
-        if on_gpu(grad_out):
-            return backend.lrn_backward(grad_out, self.x, self.scale, self.size, self.alpha, self.beta)
-        through_own = grad_out * self.scale**-self.beta
-        per_normalizer = grad_out * self.x * self.scale ** (-self.beta - 1)  # g_i a_i d_i^(-beta-1)
-        spread = channel_window_sum(per_normalizer, (self.size - 1) // 2, self.size // 2)
-        return through_own - (2 * self.alpha * self.beta / self.size) * self.x * spread
+        return backend.lrn_backward(grad_out, self.x, self.scale, self.size, self.alpha, self.beta)
 
 
 def local_response_norm(

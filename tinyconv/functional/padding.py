@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from tinyconv.autograd import Function
 from tinyconv.backend import get_array_module
-from tinyconv.functional.checks import check_tensor
-from tinyconv.shapes import check_real, is_int
+from tinyconv.checks import check_real, check_tensor, is_int
 from tinyconv.tensor import Tensor
 
 

@@ -29,7 +29,7 @@ part in between, whose derivatives are written out, one line per gate, in each c
 The derivatives used there: sigmoid' = s (1 - s) and tanh' = 1 - t^2, in terms of the outputs.
 
 Why fused, one Function per step, rather than a chain of matmul, sigmoid, tanh and * ops? The
-composition would give the same numbers (tests/test_rnn_cells.py checks it does), but the backward
+composition would give the same numbers (the tests check that it does), but the backward
 of a cell is exactly what a learner comes to read, and here it sits on one screen, beside its
 forward. It also keeps only the few arrays the step needs, so memory grows by a fixed amount per
 time step: backpropagation through time over T steps costs O(T) memory.
@@ -39,13 +39,9 @@ from __future__ import annotations
 
 from tinyconv.autograd import Function
 from tinyconv.backend import get_array_module, matmul
-from tinyconv.functional.checks import check_floating, check_ndim, check_same_dtype, check_tensor
+from tinyconv.checks import check_floating, check_ndim, check_same_dtype, check_tensor
+from tinyconv.functional.activation import stable_sigmoid
 from tinyconv.tensor import Tensor
-
-
-def sigmoid_array(a):
-    """1 / (1 + e^-a), computed as (1 + tanh(a / 2)) / 2: the same function, and it never overflows."""
-    return 0.5 * (1 + get_array_module(a).tanh(0.5 * a))
 
 
 class CellStep(Function):
@@ -169,10 +165,10 @@ class LSTMCell(CellStep):
         a = a_ih + a_hh
         hidden = h.shape[1]
         xp = get_array_module(a)
-        self.i = sigmoid_array(a[:, :hidden])
-        self.f = sigmoid_array(a[:, hidden : 2 * hidden])
+        self.i = stable_sigmoid(a[:, :hidden])
+        self.f = stable_sigmoid(a[:, hidden : 2 * hidden])
         self.g = xp.tanh(a[:, 2 * hidden : 3 * hidden])
-        self.o = sigmoid_array(a[:, 3 * hidden :])
+        self.o = stable_sigmoid(a[:, 3 * hidden :])
         self.c = c
         c_next = self.f * c + self.i * self.g
         self.tanh_c_next = xp.tanh(c_next)
@@ -217,8 +213,8 @@ class GRUCell(CellStep):
     def forward(self, x, h, w_ih, w_hh, b_ih, b_hh):
         a_ih, a_hh = self.projections(x, h, w_ih, w_hh, b_ih, b_hh)
         hidden = h.shape[1]
-        self.r = sigmoid_array(a_ih[:, :hidden] + a_hh[:, :hidden])
-        self.z = sigmoid_array(a_ih[:, hidden : 2 * hidden] + a_hh[:, hidden : 2 * hidden])
+        self.r = stable_sigmoid(a_ih[:, :hidden] + a_hh[:, :hidden])
+        self.z = stable_sigmoid(a_ih[:, hidden : 2 * hidden] + a_hh[:, hidden : 2 * hidden])
         # A copy, not a view: a view would keep all of a_hh (N, 3H) alive until backward.
         self.a_hh_n = a_hh[:, 2 * hidden :].copy()
         self.n = get_array_module(x).tanh(a_ih[:, 2 * hidden :] + self.r * self.a_hh_n)

@@ -1,14 +1,16 @@
 """Naive loop versions of conv2d and max_pool2d: the formulas exactly as a learner writes them.
 
 They are the executable specification that the fast im2col and strided-slice versions are tested
-against (tests/test_reference.py). One Python loop per output element: slow, obviously correct.
+against (the tests compare them on random inputs). One Python loop per output element: slow,
+obviously correct.
 They work on plain arrays and compute only the forward pass.
 """
 
 from __future__ import annotations
 
 from tinyconv.backend import get_array_module
-from tinyconv.shapes import conv_output_size, pair
+from tinyconv.checks import pair
+from tinyconv.shapes import conv_output_size
 
 
 def conv2d_reference(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

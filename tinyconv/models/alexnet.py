@@ -64,9 +64,9 @@ He initialization (the paper used N(0, 0.01^2) and biases of 1 in some layers).
 
 from __future__ import annotations
 
+from tinyconv.checks import check_int
 from tinyconv.functional.flatten import flatten
 from tinyconv.nn import Conv2d, Dropout, Linear, LocalResponseNorm, MaxPool2d, Module, ReLU, Sequential
-from tinyconv.shapes import check_int
 
 # The paper's LRN: k = 2, n = 5, alpha = 1e-4, beta = 0.75, with alpha multiplied by n because
 # tinyconv (like PyTorch and Caffe) divides it by the window size.

@@ -60,6 +60,7 @@ Weights start from tinyconv's He initialization (ReLU everywhere).
 
 from __future__ import annotations
 
+from tinyconv.checks import check_int
 from tinyconv.functional.activation import relu
 from tinyconv.functional.flatten import flatten
 from tinyconv.nn import (
@@ -75,7 +76,6 @@ from tinyconv.nn import (
     Sequential,
 )
 from tinyconv.ops.join import cat
-from tinyconv.shapes import check_int
 
 
 class ConvReLU(Module):

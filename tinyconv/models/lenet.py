@@ -20,13 +20,13 @@ from __future__ import annotations
 import numpy
 
 from tinyconv import init
+from tinyconv.checks import check_int, pair
 from tinyconv.functional.activation import tanh
 from tinyconv.functional.conv import conv2d
 from tinyconv.functional.flatten import flatten
 from tinyconv.functional.pooling import avg_pool2d
 from tinyconv.nn import Buffer, Conv2d, Linear, MaxPool2d, Module, Parameter, ReLU, Sequential
 from tinyconv.ops.join import cat
-from tinyconv.shapes import check_int, pair
 from tinyconv.tensor import Tensor
 
 

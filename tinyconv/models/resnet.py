@@ -40,10 +40,10 @@ with fan_out for the convolutions), batch norm weight 1 and bias 0.
 
 from __future__ import annotations
 
+from tinyconv.checks import check_int
 from tinyconv.functional.activation import relu
 from tinyconv.functional.flatten import flatten
 from tinyconv.nn import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d, Module, ReLU, Sequential
-from tinyconv.shapes import check_int
 
 
 def conv3x3(in_channels: int, out_channels: int, stride: int = 1) -> Conv2d:

@@ -23,9 +23,9 @@ from typing import NamedTuple
 import numpy
 
 from tinyconv.autograd import no_grad
+from tinyconv.checks import check_int
 from tinyconv.nn.module import Module
 from tinyconv.nn.parameter import Parameter
-from tinyconv.shapes import check_int
 from tinyconv.tensor import Tensor
 
 

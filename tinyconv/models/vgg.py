@@ -44,6 +44,7 @@ convolutions hold 11% but do almost all of the multiply-adds. Totals of the othe
 
 from __future__ import annotations
 
+from tinyconv.checks import check_int
 from tinyconv.functional.flatten import flatten
 from tinyconv.nn import (
     AdaptiveAvgPool2d,
@@ -56,7 +57,6 @@ from tinyconv.nn import (
     ReLU,
     Sequential,
 )
-from tinyconv.shapes import check_int
 
 POOL = "M"
 CONFIGURATIONS = {

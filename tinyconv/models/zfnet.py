@@ -36,10 +36,10 @@ Attribute names follow AlexNet's (`features.0` is conv1, `classifier.6` the last
 
 from __future__ import annotations
 
+from tinyconv.checks import check_int
 from tinyconv.functional.flatten import flatten
 from tinyconv.models.alexnet import LRN_ALPHA, LRN_BETA, LRN_K, LRN_SIZE
 from tinyconv.nn import Conv2d, Dropout, Linear, LocalResponseNorm, MaxPool2d, Module, ReLU, Sequential
-from tinyconv.shapes import check_int
 
 
 class ZFNet(Module):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tinyconv.checks import check_real
 from tinyconv.functional.activation import (
     GELU_APPROXIMATIONS,
     elu,
@@ -14,7 +15,6 @@ from tinyconv.functional.activation import (
     tanh,
 )
 from tinyconv.nn.module import Module
-from tinyconv.shapes import check_real
 
 
 class ReLU(Module):

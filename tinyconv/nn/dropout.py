@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tinyconv.functional.dropout import check_dropout_probability, dropout, dropout2d
+from tinyconv.checks import check_dropout_probability
+from tinyconv.functional.dropout import dropout, dropout2d
 from tinyconv.nn.module import Module
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy
 
 from tinyconv import init
+from tinyconv.checks import check_int
 from tinyconv.functional.embedding import embedding
 from tinyconv.nn.module import Module
 from tinyconv.nn.parameter import Parameter
-from tinyconv.shapes import check_int
 
 
 class Embedding(Module):

@@ -14,7 +14,8 @@ from collections import OrderedDict, namedtuple
 import numpy
 
 from tinyconv.backend import get_array_module
-from tinyconv.cuda import check_device, to_device, to_host
+from tinyconv.checks import check_device
+from tinyconv.cuda import to_device, to_host
 from tinyconv.nn.parameter import Buffer, Parameter
 from tinyconv.tensor import Tensor
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy
 
-from tinyconv.functional.checks import check_tensor
+from tinyconv.checks import check_int, check_real, check_tensor
 from tinyconv.functional.normalization import batch_norm, local_response_norm
 from tinyconv.nn.module import Module
 from tinyconv.nn.parameter import Buffer, Parameter
-from tinyconv.shapes import check_int, check_real
 
 
 class LocalResponseNorm(Module):

@@ -33,13 +33,18 @@ import numpy
 
 import tinyconv.functional as F
 from tinyconv import init
-from tinyconv.functional.checks import check_floating, check_ndim, check_same_dtype, check_tensor
-from tinyconv.functional.dropout import check_dropout_probability
+from tinyconv.checks import (
+    check_dropout_probability,
+    check_floating,
+    check_int,
+    check_ndim,
+    check_same_dtype,
+    check_tensor,
+)
 from tinyconv.functional.recurrent import gru_cell, lstm_cell, rnn_cell
 from tinyconv.nn.module import Module
 from tinyconv.nn.parameter import Parameter
 from tinyconv.ops.join import split, stack
-from tinyconv.shapes import check_int
 from tinyconv.tensor import Tensor
 
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}

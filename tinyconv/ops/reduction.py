@@ -103,8 +103,10 @@ class Max(Function):
         group_size = 1
         for axis in self.axes:
             group_size *= self.input_shape[axis]
-        grouped_grad = xp.zeros(kept_shape + [group_size], dtype=grad_out.dtype)
-        xp.put_along_axis(grouped_grad, self.argmax[..., None], grad_out.reshape(kept_shape + [1]), axis=-1)
+        # g at the winner of each group, 0 elsewhere: a one-hot row per group (position == argmax)
+        # times g. (NumPy's put_along_axis would do it in place, but CuPy has it only from v14.)
+        one_hot = xp.arange(group_size) == self.argmax[..., None]
+        grouped_grad = one_hot * grad_out.reshape(kept_shape + [1])
         # Undo the grouping: split the merged axis, then move every axis back to its place.
         permuted_shape = kept_shape + [self.input_shape[a] for a in self.axes]
         order = self.kept_axes + list(self.axes)

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import math
 
+from tinyconv.checks import check_int
 from tinyconv.optim.optimizer import Optimizer
-from tinyconv.shapes import check_int
 
 
 class LRScheduler:

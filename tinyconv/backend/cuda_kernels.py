@@ -4,7 +4,7 @@ Each launcher below does three things, in order:
   1. checks its arrays (CuPy arrays, float32 or float64) and makes them contiguous where the kernel
      needs it;
   2. works out the launch configuration with the small pure functions in the first section of this
-     file (tested without a GPU in tests/test_cuda_launch_config.py);
+     file (tested without a GPU: they are plain arithmetic);
   3. launches:  kernel((blocks_x, blocks_y, blocks_z), (threads,), (arrays and numpy scalars...)).
 Arrays travel as pointers to their first element, and every size as a `numpy.int32`, because the
 kernels take C `int`s (a Python int would not be 32 bits on the way in), and they index with `int`s.
@@ -31,11 +31,11 @@ from typing import NamedTuple
 import numpy
 
 from tinyconv.backend.array_module import cupy_module
-from tinyconv.shapes import conv_output_size
+from tinyconv.checks import INT32_MAX, check_int32
+from tinyconv.shapes import conv_output_size, pooled_size
 
 THREADS_PER_BLOCK = 256  # every kernel runs 1-D blocks of 256 threads
 MAX_GRID_Y_Z = 65535  # CUDA's limit on gridDim.y and gridDim.z
-INT32_MAX = 2**31 - 1
 SCALAR_NAMES = {numpy.dtype(numpy.float32): "float", numpy.dtype(numpy.float64): "double"}
 
 # How many times each kernel was launched in this process: shows what ran (the tests use it to check
@@ -57,15 +57,6 @@ def last_thread_index(total: int, threads: int = THREADS_PER_BLOCK) -> int:
     The last block runs whole, so this is past `total - 1` unless `threads` divides `total`.
     """
     return block_count(total, threads) * threads - 1
-
-
-def check_int32(what: str, count: int) -> None:
-    """The kernels index with 32-bit ints: refuse, clearly, an array they cannot address."""
-    if count > INT32_MAX:
-        raise ValueError(
-            f"{what}: {count:,} elements is more than tinyconv's CUDA kernels can index with 32-bit ints "
-            f"({INT32_MAX:,}); split the batch"
-        )
 
 
 def check_elementwise_launch(name: str, total: int, array_sizes, threads: int = THREADS_PER_BLOCK) -> None:
@@ -266,6 +257,30 @@ def launch_elementwise(file_stem: str, name: str, dtype, total: int, args: tuple
         launch(file_stem, name, dtype, (block_count(total),), args)
 
 
+@functools.cache
+def kernel_failure(cupy) -> str | None:
+    """None when tinyconv's CUDA kernels compile and run here, else what went wrong, in a sentence.
+
+    That CuPy imports and counts a device proves less than it seems: CuPy compiles the kernels at run
+    time with NVRTC, which needs the CUDA headers, and the driver must accept the result. So this
+    compiles one small kernel (kernels/bias_relu.cu, for float), runs it on two numbers and checks the
+    answer, max(x + bias, 0) = [[0, 2.5]]. Done once per process: compiling takes a moment. Not counted
+    in `launch_counts`, which shows the work of the program, not of this check.
+    """
+    try:
+        x = cupy.asarray(numpy.array([[-1.0, 2.0]], dtype=numpy.float32))  # (N, C) = (1, 2)
+        bias = cupy.asarray(numpy.array([0.5, 0.5], dtype=numpy.float32))
+        y = cupy.empty_like(x)
+        kernel = kernel_function(cupy, "bias_relu", "float", "bias_relu_forward")
+        kernel((1,), (THREADS_PER_BLOCK,), (x, bias, y) + int32(x.size, 2, 1))
+        result = cupy.asnumpy(y)
+    except Exception as error:  # NVRTC's CompileException, a driver error, a missing library...
+        return f"{type(error).__name__}: {error}"
+    if not numpy.array_equal(result, [[0.0, 2.5]]):
+        return f"a test kernel computed max([[-1, 2]] + 0.5, 0) as {result.tolist()}, not [[0.0, 2.5]]"
+    return None
+
+
 def int32(*values) -> tuple:
     """Sizes as the kernels' C `int`s."""
     return tuple(numpy.int32(value) for value in values)
@@ -380,11 +395,6 @@ def gemm(cupy, a, b, c) -> None:
 def pool_geometry(x_shape, out_size, kernel_size, stride, padding) -> tuple:
     """(C, H, W, OH, OW, kH, kW, sH, sW, pH, pW): the sizes the kernels of pool.cu take."""
     return (*x_shape[1:], *out_size, *kernel_size, *stride, *padding)
-
-
-def pooled_size(x_shape, kernel_size, stride, padding) -> tuple[int, int]:
-    """(OH, OW), floor mode: (H + 2 pH - kH) // sH + 1, likewise OW."""
-    return tuple(conv_output_size(x_shape[2 + a], kernel_size[a], stride[a], padding[a]) for a in (0, 1))
 
 
 def max_pool2d_forward(x, kernel_size, stride, padding):
