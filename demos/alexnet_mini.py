@@ -13,12 +13,12 @@ dropout 0.5 before fc6 and fc7, and data augmentation: each training image is sh
 in each direction, a new shift every epoch, and on Fashion-MNIST also mirrored left to right half of
 the time (a shoe facing left is still a shoe; a mirrored 3 is no digit, so MNIST gets no flip).
 
-The training loop is the LeNet demo's (demos/lenet_mnist.py): its helpers (train_one_epoch, evaluate,
-the checkpoint check, the plot) are imported from there, and the epochs are written out below:
-data -> model -> loss -> backward -> optimizer step; per epoch the loss, train and test accuracy and
-time; the learning rate on a cosine from --lr to 0; a checkpoint (model, optimizer, history, settings)
-and a plot of the curves in --out (default runs/alexnet_mini), both written atomically; --resume
-refuses a checkpoint trained with other settings. The last line is `test accuracy: 0.XXXX`.
+The training loop is the LeNet demo's, written out in main(): data -> model -> loss -> backward ->
+optimizer step; per epoch the loss, train and test accuracy and time; the learning rate on a cosine
+from --lr to 0; a checkpoint (model, optimizer, history, settings) and a plot of the curves in --out
+(default runs/alexnet_mini), both written atomically; --resume refuses a checkpoint trained with other
+settings. The plumbing (flags, progress bar, checkpoints, plot) is demos/common.py's, shared by every
+demo. The last line is `test accuracy: 0.XXXX`.
 
 The default run trains on the first 20,000 training images (--limit) for 3 epochs and tests on all
 10,000: the small AlexNet has 367,242 parameters, six times LeNet-5's, and trains at about 285 images
@@ -32,30 +32,54 @@ MEASURED (the default run, seed 0, 2026-11-23, 2-core x86 CPU, `/usr/bin/time -v
       2    0.1779       0.9474           0.9816
       3    0.1089       0.9685           0.9854      -> `test accuracy: 0.9854`
 Fashion-MNIST is not on the machine this was measured on: --dataset fashion has run only on small
-generated files in its format (tests/test_issue3_demos.py), so no accuracy is claimed for it here.
+generated files in its format (tests/demos/test_alexnet_mini.py), so no accuracy is claimed for it here.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
-import time
 
 import numpy as np
-
-# The LeNet demo's training machinery: the same progress bar, checkpoints and plots. It lies beside this
-# file, in demos/, which Python puts on the import path when it runs this file.
-from lenet_mnist import evaluate, load_checkpoint_to_resume, make_optimizer, save_plot, train_one_epoch
+from common import (  # demos/common.py, beside this file: the plumbing every demo shares
+    DATASETS,
+    EpochStats,
+    add_data_flags,
+    add_limit_flag,
+    add_out_flag,
+    add_resume_flag,
+    add_seed_flag,
+    add_test_limit_flag,
+    check_at_least_one,
+    check_out_folder,
+    check_positive,
+    count_correct,
+    count_parameters,
+    curves_figure,
+    epoch_line,
+    evaluate,
+    make_optimizer,
+    open_dataset,
+    progress_bar,
+    remove_stale_temporaries,
+    restore,
+    resume_checkpoint,
+    save_checkpoint,
+    save_figure,
+    stop_if_not_finite,
+    take_first,
+    time_and_memory_line,
+)
+from matplotlib.figure import Figure
 
 import tinyconv
+import tinyconv.functional as F
 from tinyconv import optim
-from tinyconv.data import MNIST, Compose, DataLoader, FashionMNIST, RandomCrop, RandomHorizontalFlip, Subset
+from tinyconv.data import Compose, DataLoader, RandomCrop, RandomHorizontalFlip
 from tinyconv.models import AlexNet
 
 CHECKPOINT_NAME = "alexnet_mini.ckpt"
 PLOT_NAME = "alexnet_mini_curves.png"
-DATASETS = {"mnist": MNIST, "fashion": FashionMNIST}
 # Settings a resumed run must share with the checkpoint's run (--epochs may grow, --data-dir move).
 RESUME_MUST_MATCH = ("dataset", "optimizer", "lr", "batch_size", "seed", "limit", "test_limit", "augment")
 # Test images per forward pass. Larger batches are slower per image on the CPU: the im2col matrix of
@@ -65,23 +89,16 @@ EVAL_BATCH = 100
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Train the small AlexNet on MNIST or Fashion-MNIST.")
-    parser.add_argument("--dataset", choices=sorted(DATASETS), default="mnist")
+    add_data_flags(parser, datasets=("mnist", "fashion"))
     parser.add_argument("--epochs", type=int, default=3, help="passes over the training images")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3, help="initial learning rate (try 0.01 for sgd)")
     parser.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--data-dir",
-        default=None,
-        help="folder with the dataset's files (default: $TINYCONV_DATA or ~/.cache/tinyconv)",
-    )
-    parser.add_argument("--limit", type=int, default=20000, help="train on the first N images only")
-    parser.add_argument("--test-limit", type=int, default=None, help="test on the first N test images only")
-    parser.add_argument("--out", default=os.path.join("runs", "alexnet_mini"), help="output folder")
-    parser.add_argument(
-        "--resume", action="store_true", help="continue from the checkpoint in --out (same settings)"
-    )
+    add_seed_flag(parser)
+    add_limit_flag(parser, default=20000)
+    add_test_limit_flag(parser)
+    add_out_flag(parser, "alexnet_mini")
+    add_resume_flag(parser)
     parser.add_argument(
         "--augment",
         action=argparse.BooleanOptionalAction,
@@ -89,12 +106,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="random 2-pixel shifts (and, on Fashion-MNIST, mirror images)",
     )
     args = parser.parse_args(argv)
-    for name in ("epochs", "batch_size", "limit", "test_limit"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {value}")
-    if args.lr <= 0:
-        parser.error(f"--lr must be positive, got {args.lr}")
+    check_at_least_one(parser, args, "epochs", "batch_size", "limit", "test_limit")
+    check_positive(parser, args, "lr")
     return args
 
 
@@ -119,20 +132,35 @@ def make_transforms(dataset: str, augment: bool) -> tuple:
     return Compose(steps), pad_to_32
 
 
+def plot_curves(history: dict, title: str, augmented: bool) -> Figure:
+    """The loss and the train and test accuracy per epoch, as a matplotlib Figure.
+
+    The training accuracy is counted while training: with dropout on, and on augmented images if so.
+    """
+    train_label = "train (dropout on, augmented)" if augmented else "train (dropout on)"
+    return curves_figure(
+        {
+            "training loss (cross-entropy)": {"train": history["loss"]},
+            "accuracy (fraction correct)": {
+                train_label: history["train_accuracy"],
+                "test": history["test_accuracy"],
+            },
+        },
+        title,
+    )
+
+
 def main(argv=None) -> float:
     args = parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    checkpoint_path = os.path.join(args.out, CHECKPOINT_NAME)
-    checkpoint = load_checkpoint_to_resume(args, checkpoint_path, RESUME_MUST_MATCH) if args.resume else None
+    check_out_folder(args.out)
+    remove_stale_temporaries(args.out, [CHECKPOINT_NAME, PLOT_NAME])
+    checkpoint_path, plot_path = os.path.join(args.out, CHECKPOINT_NAME), os.path.join(args.out, PLOT_NAME)
+    checkpoint = resume_checkpoint(checkpoint_path, args, RESUME_MUST_MATCH) if args.resume else None
 
-    dataset_class = DATASETS[args.dataset]
     train_transform, test_transform = make_transforms(args.dataset, args.augment)
-    train_set = dataset_class(args.data_dir, train=True, transform=train_transform)
-    test_set = dataset_class(args.data_dir, train=False, transform=test_transform)
-    if args.limit is not None:
-        train_set = Subset(train_set, np.arange(min(args.limit, len(train_set))))
-    if args.test_limit is not None:
-        test_set = Subset(test_set, np.arange(min(args.test_limit, len(test_set))))
+    train_set = open_dataset(args.dataset, args.data_dir, train=True, transform=train_transform)
+    test_set = open_dataset(args.dataset, args.data_dir, train=False, transform=test_transform)
+    train_set, test_set = take_first(train_set, args.limit), take_first(test_set, args.test_limit)
 
     tinyconv.manual_seed(args.seed)
     model = AlexNet(num_classes=10, small=True, in_channels=1)
@@ -140,55 +168,51 @@ def main(argv=None) -> float:
     history = {"loss": [], "train_accuracy": [], "test_accuracy": [], "seconds": []}
     start_epoch = 0
     if checkpoint is not None:
-        model.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])  # its groups keep 'initial_lr'
-        history, start_epoch = checkpoint["history"], checkpoint["epoch"]
+        history, start_epoch = restore(checkpoint, model, optimizer)
         print(f"resumed from {checkpoint_path} after epoch {start_epoch}")
     # Epoch e (0-based) trains at args.lr * (1 + cos(pi * e / epochs)) / 2: one step() per epoch.
     # On --resume, last_epoch picks the schedule up after the finished epochs, stretched over this
     # run's --epochs (PyTorch's way to continue a scheduler; the optimizer's state holds the rest).
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs, last_epoch=start_epoch - 1)
 
-    title = f"small AlexNet on {dataset_class.__name__}"
+    title = f"small AlexNet on {DATASETS[args.dataset].__name__}"
     print(
-        f"training the {title} ({sum(p.numel() for p in model.parameters()):,} parameters) on "
+        f"training the {title} ({count_parameters(model):,} parameters) on "
         f"{len(train_set):,} images, testing on {len(test_set):,}"
     )
     for epoch in range(start_epoch, args.epochs):
         # The random order, shifts, flips and dropout masks of each epoch depend only on (seed, epoch),
         # so --resume replays the epochs of an uninterrupted run exactly.
         tinyconv.manual_seed(args.seed * 1000 + epoch)
+        model.train()  # dropout on
+        stats = EpochStats()
         loader = DataLoader(train_set, args.batch_size, shuffle=True)
-        start = time.perf_counter()
-        loss, train_accuracy = train_one_epoch(model, loader, optimizer, f"epoch {epoch + 1}/{args.epochs}")
-        seconds = time.perf_counter() - start
+        batches = progress_bar(loader, f"epoch {epoch + 1}/{args.epochs}")
+        for images, labels in batches:
+            logits = model(images)
+            loss = F.cross_entropy(logits, labels)
+            stop_if_not_finite(loss, f"epoch {epoch + 1}")
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            stats.add(loss.item(), len(labels), count_correct(logits, labels))
+            batches.set_postfix(stats.postfix())
+        seconds = stats.seconds
         scheduler.step()
-        test_accuracy = evaluate(model, test_set, batch_size=EVAL_BATCH)
-        for key, value in zip(history, (loss, train_accuracy, test_accuracy, seconds)):
-            history[key].append(value)
-        print(
-            f"epoch {epoch + 1:2d}/{args.epochs}  loss {loss:.4f}  train accuracy {train_accuracy:.4f}  "
-            f"test accuracy {test_accuracy:.4f}  time {seconds:.1f} s"
-        )
-        tinyconv.save(
-            {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "history": history,
-                "epoch": epoch + 1,
-                "args": vars(args),
-            },
-            checkpoint_path,
-        )
-        save_plot(
-            history, os.path.join(args.out, PLOT_NAME), title, train_label="train (dropout on, augmented)"
-        )
 
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-    print(
-        f"checkpoint: {checkpoint_path}\ncurves: {os.path.join(args.out, PLOT_NAME)}\n"
-        f"training time {sum(history['seconds']):.1f} s, peak memory {peak_mib:.0f} MiB"
-    )
+        test_accuracy = evaluate(model, test_set, batch_size=EVAL_BATCH)  # in eval mode: dropout off
+        row = dict(
+            loss=stats.loss, train_accuracy=stats.accuracy, test_accuracy=test_accuracy, seconds=seconds
+        )
+        for name, value in row.items():
+            history[name].append(value)
+        print(epoch_line(epoch + 1, args.epochs, row))
+        save_checkpoint(checkpoint_path, model, optimizer, history, epoch + 1, args)
+        save_figure(plot_curves(history, title, args.augment), plot_path)
+
+    print(f"checkpoint: {checkpoint_path}\ncurves: {plot_path}")
+    print(time_and_memory_line(sum(history["seconds"])))
+    # After a --resume with nothing left to train, the history's last epoch is the model's accuracy.
     final = (
         history["test_accuracy"][-1] if history["test_accuracy"] else evaluate(model, test_set, EVAL_BATCH)
     )

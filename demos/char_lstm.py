@@ -20,7 +20,8 @@ At steps 25, 50, 100, 200, ... (--first-sample, doubling) and at the end, the mo
 (one character at a time, each drawn from its predicted distribution, temperature --temperature)
 starting from "Beautiful", so you can watch it go from noise to words to whole aphorisms. At the end
 it compares the parameter counts of an LSTM and a GRU of the same size: the GRU has 3 gate blocks to
-the LSTM's 4, so its recurrent layer is a quarter smaller.
+the LSTM's 4, so its recurrent layer is a quarter smaller. The bits per character are plotted on a
+log axis into --out (default runs/char_lstm), as char_lstm_bpc.png, or char_gru_bpc.png for a GRU.
 
 The text is only 856 characters, so the model learns it by heart; the bits per character measure how
 well it has memorized the text, not how well it would predict new English.
@@ -45,20 +46,30 @@ import math
 import os
 import time
 
-import matplotlib
+import numpy as np
+from common import (  # demos/common.py, beside this file: the plumbing every demo shares
+    add_out_flag,
+    add_seed_flag,
+    add_smoke_flag,
+    check_at_least_one,
+    check_out_folder,
+    check_positive,
+    count_parameters,
+    parse_with_smoke,
+    remove_stale_temporaries,
+    save_figure,
+    stop_if_not_finite,
+)
+from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatter, StrMethodFormatter
 
-matplotlib.use("Agg")  # write PNG files; no window needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import tinyconv
+import tinyconv.functional as F
+from tinyconv import nn, optim
+from tinyconv.nn.utils import clip_grad_norm_
 
-import tinyconv  # noqa: E402
-import tinyconv.functional as F  # noqa: E402
-from tinyconv import nn, optim  # noqa: E402
-from tinyconv.nn.utils import clip_grad_norm_  # noqa: E402
-from tinyconv.serialization import atomic_write  # noqa: E402
-
-PLOT_NAME = "char_lstm_bpc.png"
 PROMPT = "Beautiful"
+SMOKE = dict(hidden=16, embedding=8, seq_len=16, steps=40, first_sample=10, sample_length=40)  # --smoke
 
 
 def zen_of_python() -> str:
@@ -80,19 +91,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--first-sample", type=int, default=25, help="first step to sample at; then doubling")
     parser.add_argument("--sample-length", type=int, default=200)
     parser.add_argument("--temperature", type=float, default=0.8, help="below 1: more likely characters")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=os.path.join("runs", "char_lstm"), help="output folder")
-    parser.add_argument("--smoke", action="store_true", help="tiny settings that run in seconds")
-    args = parser.parse_args(argv)
-    if args.smoke:
-        args.hidden, args.embedding, args.seq_len, args.steps = 16, 8, 16, 40
-        args.first_sample, args.sample_length = 10, 40
-    for name in ("hidden", "embedding", "seq_len", "batch_size", "steps", "first_sample", "sample_length"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
-    if args.lr <= 0 or args.temperature <= 0:
-        parser.error("--lr and --temperature must be positive")
+    add_seed_flag(parser)
+    add_out_flag(parser, "char_lstm")
+    add_smoke_flag(parser, SMOKE)
+    args = parse_with_smoke(parser, argv, SMOKE)
+    check_at_least_one(
+        parser, args, "hidden", "embedding", "seq_len", "batch_size", "steps", "first_sample", "sample_length"
+    )
+    check_positive(parser, args, "lr", "temperature")
     return args
+
+
+def plot_name(cell: str) -> str:
+    """The plot's file name, which names the cell: char_lstm_bpc.png, char_gru_bpc.png."""
+    return f"char_{cell}_bpc.png"
 
 
 class CharModel(nn.Module):
@@ -166,17 +178,13 @@ def sample(
     return text
 
 
-def parameter_count(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
 def compare_parameter_counts(vocabulary: int, embedding: int, hidden: int) -> dict:
     """Print and return the parameter counts of the LSTM and GRU layer, and of the whole model with each."""
     layers = {"lstm": nn.LSTM(embedding, hidden), "gru": nn.GRU(embedding, hidden)}
     models = {kind: CharModel(vocabulary, embedding, hidden, kind) for kind in layers}
     counts = {
-        "layer": {kind: parameter_count(layer) for kind, layer in layers.items()},
-        "model": {kind: parameter_count(model) for kind, model in models.items()},
+        "layer": {kind: count_parameters(layer) for kind, layer in layers.items()},
+        "model": {kind: count_parameters(model) for kind, model in models.items()},
     }
     print(f"\nparameters, embedding {embedding}, hidden {hidden}:")
     for part, note in (
@@ -189,21 +197,32 @@ def compare_parameter_counts(vocabulary: int, embedding: int, hidden: int) -> di
     return counts
 
 
-def save_plot(history: dict, unigram_bits: float, path: str) -> None:
-    figure, axes = plt.subplots(figsize=(7, 4))
+def plot_bpc(history: dict, unigram_bits: float, cell: str) -> Figure:
+    """Bits per character against the step, on a log axis: from 5.5 bits down to hundredths of a bit,
+    where a linear axis would flatten every step after the first hundred into the floor."""
+    figure = Figure(figsize=(7, 4))
+    axes = figure.add_subplot()
     axes.plot(history["step"], history["train_bpc"], label="training chunks (running mean)")
     axes.plot(history["eval_step"], history["text_bpc"], "o-", label="whole text")
     axes.axhline(unigram_bits, color="gray", linestyle=":", label="character frequencies alone")
-    axes.set(title="character-level language model", xlabel="step", ylabel="bits per character")
+    axes.set_yscale("log")
+    # Ticks as plain numbers (0.1, not 10^-1); minor ticks get labels when the axis spans under 2 decades.
+    axes.yaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+    axes.yaxis.set_minor_formatter(LogFormatter(minor_thresholds=(2, 0.5)))
+    axes.set(
+        title=f"character-level language model, {cell.upper()} cell",
+        xlabel="step",
+        ylabel="bits per character (log scale)",
+    )
     axes.legend()
     figure.tight_layout()
-    atomic_write(path, lambda file: figure.savefig(file, format="png", dpi=100))
-    plt.close(figure)
+    return figure
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
+    check_out_folder(args.out)
+    remove_stale_temporaries(args.out, [plot_name(args.cell)])
     text = zen_of_python()
     alphabet = sorted(set(text))
     codes = np.array([alphabet.index(c) for c in text], dtype=np.int64)
@@ -231,6 +250,7 @@ def main(argv=None) -> dict:
         logits, state = model(chunk[:-1], state)
         state = detach(state)  # the next chunk starts from these values, but no gradient flows back
         loss = F.cross_entropy(logits.reshape(-1, len(alphabet)), tinyconv.Tensor(chunk[1:].reshape(-1)))
+        stop_if_not_finite(loss, f"step {step}")
         optimizer.zero_grad()
         loss.backward()
         clip_grad_norm_(model.parameters(), max_norm=5.0)
@@ -248,8 +268,8 @@ def main(argv=None) -> dict:
             print(sample(model, alphabet, args.sample_length, args.temperature, rng))
 
     counts = compare_parameter_counts(len(alphabet), args.embedding, args.hidden)
-    plot_path = os.path.join(args.out, PLOT_NAME)
-    save_plot(history, unigram_bits, plot_path)
+    plot_path = os.path.join(args.out, plot_name(args.cell))
+    save_figure(plot_bpc(history, unigram_bits, args.cell), plot_path)
     print(f"plot: {plot_path}\ntraining time {time.perf_counter() - start:.0f} s")
     print(f"bits per character: {history['text_bpc'][-1]:.3f}")
     return {

@@ -5,11 +5,13 @@
     python demos/lenet_mnist.py --resume                 # continue from the last checkpoint
     python demos/lenet_mnist.py --device cuda            # train on the GPU (needs CuPy)
 
-Everything a training loop does is visible here, in order: data -> model -> loss -> backward ->
-optimizer step. Each epoch prints its loss, train and test accuracy and time; the run writes a
-checkpoint and a plot of the curves into --out (default runs/lenet_mnist) and ends with the line
-`test accuracy: 0.XXXX`. With --device cuda the model moves to the GPU once, before the optimizer is
-built, and every batch moves there as it comes out of the loader (`images.to(device)`).
+Everything a training loop does is visible here, in main(), in order: data -> model -> loss ->
+backward -> optimizer step. What every demo needs around it (flags, progress bar, checkpoints, the
+plot, error messages) is in demos/common.py. Each epoch prints its loss, train and test accuracy and
+time; the run writes a checkpoint and a plot of the curves into --out (default runs/lenet_mnist) and
+ends with the line `test accuracy: 0.XXXX`. With --device cuda the model moves to the GPU once,
+before the optimizer is built, and every batch moves there as it comes out of the loader
+(`images.to(device)`).
 
 Two choices make 99% reliable rather than lucky (plain Adam at a constant rate reaches about
 98.1-98.9% after 3 epochs and then wanders around 99%):
@@ -26,24 +28,41 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import sys
-import time
 
-import matplotlib
+from common import (  # demos/common.py, beside this file: the plumbing every demo shares
+    EpochStats,
+    add_data_flags,
+    add_limit_flag,
+    add_out_flag,
+    add_resume_flag,
+    add_seed_flag,
+    check_at_least_one,
+    check_out_folder,
+    check_positive,
+    count_correct,
+    count_parameters,
+    curves_figure,
+    epoch_line,
+    evaluate,
+    make_optimizer,
+    open_dataset,
+    progress_bar,
+    remove_stale_temporaries,
+    restore,
+    resume_checkpoint,
+    save_checkpoint,
+    save_figure,
+    stop_if_not_finite,
+    take_first,
+    time_and_memory_line,
+)
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # write PNG files; no window needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-from tqdm import tqdm  # noqa: E402
-
-import tinyconv  # noqa: E402
-import tinyconv.functional as F  # noqa: E402
-from tinyconv import optim  # noqa: E402
-from tinyconv.data import MNIST, DataLoader, RandomCrop, Subset  # noqa: E402
-from tinyconv.models import LeNet5  # noqa: E402
-from tinyconv.serialization import atomic_write  # noqa: E402
+import tinyconv
+import tinyconv.functional as F
+from tinyconv import optim
+from tinyconv.data import DataLoader, RandomCrop
+from tinyconv.models import LeNet5
 
 CHECKPOINT_NAME = "lenet_mnist.ckpt"
 # Settings a resumed run must share with the checkpoint's run (--epochs may grow, --data-dir move).
@@ -57,15 +76,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-3, help="initial learning rate (try 0.01 for sgd)")
     parser.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--data-dir", default=None, help="folder with the MNIST files (default: $TINYCONV_DATA or ~/.cache)"
-    )
-    parser.add_argument("--limit", type=int, default=None, help="train on the first N images only")
-    parser.add_argument("--out", default=os.path.join("runs", "lenet_mnist"), help="output folder")
-    parser.add_argument(
-        "--resume", action="store_true", help="continue from the checkpoint in --out (same settings)"
-    )
+    add_seed_flag(parser)
+    add_data_flags(parser)
+    add_limit_flag(parser)
+    add_out_flag(parser, "lenet_mnist")
+    add_resume_flag(parser)
     parser.add_argument(
         "--augment", action=argparse.BooleanOptionalAction, default=True, help="random 2-pixel shifts"
     )
@@ -73,114 +88,48 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.device == "cuda" and not tinyconv.cuda.is_available():
         parser.error(f"--device cuda: no GPU is available: {tinyconv.cuda.unavailable_reason()}")
-    for name in ("epochs", "batch_size", "limit"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {value}")
-    if args.lr <= 0:
-        parser.error(f"--lr must be positive, got {args.lr}")
+    check_at_least_one(parser, args, "epochs", "batch_size", "limit")
+    check_positive(parser, args, "lr")
     return args
 
 
-def load_checkpoint_to_resume(args: argparse.Namespace, path: str, must_match=RESUME_MUST_MATCH) -> dict:
-    """The checkpoint at `path`, or exit with a message if there is none or its settings differ from
-    `args` in any of `must_match`."""
-    if not os.path.exists(path):
-        sys.exit(f"--resume: no checkpoint at {path}; run without --resume first")
-    checkpoint = tinyconv.load(path)
-    changed = [
-        f"--{name.replace('_', '-')} was {checkpoint['args'].get(name)!r}, now {getattr(args, name)!r}"
-        for name in must_match
-        if checkpoint["args"].get(name) != getattr(args, name)
-    ]
-    if changed:
-        sys.exit(
-            f"--resume: the checkpoint at {path} was trained with other settings ({'; '.join(changed)}). "
-            "Resume with the same settings, or start a new run in another --out folder."
-        )
-    return checkpoint
+def plot_curves(history: dict, augmented: bool) -> Figure:
+    """The loss and the train and test accuracy per epoch, as a matplotlib Figure.
 
-
-def make_optimizer(name: str, parameters, lr: float):
-    if name == "sgd":
-        return optim.SGD(parameters, lr=lr, momentum=0.9, nesterov=True)
-    return optim.Adam(parameters, lr=lr)
-
-
-def train_one_epoch(model, loader, optimizer, description: str, device: str = "cpu") -> tuple[float, float]:
-    """One pass over `loader` on `device`; returns (mean loss, accuracy) over the epoch's batches."""
-    model.train()
-    total_loss, correct, seen = 0.0, 0, 0
-    start = time.perf_counter()
-    # disable=None: a live bar in a terminal, nothing in a log file (CI), where \r updates are noise.
-    progress = tqdm(loader, desc=description, leave=False, mininterval=0.5, file=sys.stdout, disable=None)
-    for images, labels in progress:
-        images, labels = images.to(device), labels.to(device)
-        logits = model(images)
-        loss = F.cross_entropy(logits, labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-        batch = len(labels)
-        total_loss += loss.item() * batch
-        correct += int((logits.data.argmax(axis=1) == labels.data).sum())
-        seen += batch
-        elapsed = time.perf_counter() - start
-        progress.set_postfix(loss=f"{loss.item():.4f}", img_s=f"{seen / elapsed:.0f}")
-    return total_loss / seen, correct / seen
-
-
-def evaluate(model, dataset, batch_size: int = 1000, device: str = "cpu") -> float:
-    """Accuracy of `model` on `dataset`, without recording a graph."""
-    model.eval()
-    correct = 0
-    with tinyconv.no_grad():
-        for images, labels in DataLoader(dataset, batch_size=batch_size):
-            images, labels = images.to(device), labels.to(device)
-            correct += int((model(images).data.argmax(axis=1) == labels.data).sum())
-    return correct / len(dataset)
-
-
-def save_plot(history: dict, path: str, title: str = "LeNet-5 on MNIST", train_label: str = "train") -> None:
-    """Loss and accuracy per epoch, side by side, written atomically as a PNG."""
-    epochs = range(1, len(history["loss"]) + 1)
-    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4))
-    loss_axes.plot(epochs, history["loss"], marker="o")
-    loss_axes.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
-    accuracy_axes.plot(epochs, history["train_accuracy"], marker="o", label=train_label)
-    accuracy_axes.plot(epochs, history["test_accuracy"], marker="o", label="test")
-    accuracy_axes.set(title="accuracy", xlabel="epoch", ylabel="fraction correct")
-    accuracy_axes.legend()
-    for axes in (loss_axes, accuracy_axes):
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
-    figure.suptitle(title)
-    figure.tight_layout()
-    atomic_write(path, lambda file: figure.savefig(file, format="png", dpi=100))
-    plt.close(figure)
+    The training accuracy is counted on the images as trained on: shifted ones when augmented.
+    """
+    train_label = "train (augmented)" if augmented else "train"
+    return curves_figure(
+        {
+            "training loss (cross-entropy)": {"train": history["loss"]},
+            "accuracy (fraction correct)": {
+                train_label: history["train_accuracy"],
+                "test": history["test_accuracy"],
+            },
+        },
+        "LeNet-5 on MNIST",
+    )
 
 
 def main(argv=None) -> float:
     args = parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    checkpoint_path = os.path.join(args.out, CHECKPOINT_NAME)
-    checkpoint = load_checkpoint_to_resume(args, checkpoint_path) if args.resume else None
+    check_out_folder(args.out)
+    remove_stale_temporaries(args.out, [CHECKPOINT_NAME, PLOT_NAME])
+    checkpoint_path, plot_path = os.path.join(args.out, CHECKPOINT_NAME), os.path.join(args.out, PLOT_NAME)
+    checkpoint = resume_checkpoint(checkpoint_path, args, RESUME_MUST_MATCH) if args.resume else None
 
     augment = RandomCrop(28, padding=2) if args.augment else None
-    train_set = MNIST(args.data_dir, train=True, transform=augment)
-    test_set = MNIST(args.data_dir, train=False)
-    if args.limit is not None:
-        train_set = Subset(train_set, np.arange(min(args.limit, len(train_set))))
+    train_set = take_first(open_dataset("mnist", args.data_dir, train=True, transform=augment), args.limit)
+    test_set = open_dataset("mnist", args.data_dir, train=False)
 
+    device = args.device
     tinyconv.manual_seed(args.seed)
-    model = LeNet5().to(args.device)  # initialized on the CPU, so both devices start from the same weights
+    model = LeNet5().to(device)  # initialized on the CPU, so both devices start from the same weights
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr)
     history = {"loss": [], "train_accuracy": [], "test_accuracy": [], "seconds": []}
     start_epoch = 0
     if checkpoint is not None:
-        model.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])  # its groups keep 'initial_lr'
-        history, start_epoch = checkpoint["history"], checkpoint["epoch"]
+        history, start_epoch = restore(checkpoint, model, optimizer)
         print(f"resumed from {checkpoint_path} after epoch {start_epoch}")
     # Epoch e (0-based) trains at args.lr * (1 + cos(pi * e / epochs)) / 2: one step() per epoch.
     # On --resume, last_epoch picks the schedule up after the finished epochs, stretched over this
@@ -188,47 +137,45 @@ def main(argv=None) -> float:
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs, last_epoch=start_epoch - 1)
 
     print(
-        f"training LeNet-5 ({sum(p.numel() for p in model.parameters()):,} parameters) on "
+        f"training LeNet-5 ({count_parameters(model):,} parameters) on "
         f"{len(train_set):,} images, testing on {len(test_set):,}"
     )
     for epoch in range(start_epoch, args.epochs):
         # The random order and shifts of each epoch depend only on (seed, epoch), so --resume
         # replays the epochs of an uninterrupted run exactly.
         tinyconv.manual_seed(args.seed * 1000 + epoch)
+        model.train()
+        stats = EpochStats()
         loader = DataLoader(train_set, args.batch_size, shuffle=True)
-        start = time.perf_counter()
-        description = f"epoch {epoch + 1}/{args.epochs}"
-        loss, train_accuracy = train_one_epoch(model, loader, optimizer, description, args.device)
-        seconds = time.perf_counter() - start
+        batches = progress_bar(loader, f"epoch {epoch + 1}/{args.epochs}")
+        for images, labels in batches:
+            images, labels = images.to(device), labels.to(device)
+            logits = model(images)
+            loss = F.cross_entropy(logits, labels)
+            stop_if_not_finite(loss, f"epoch {epoch + 1}")
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            stats.add(loss.item(), len(labels), count_correct(logits, labels))
+            batches.set_postfix(stats.postfix())
+        seconds = stats.seconds
         scheduler.step()
-        test_accuracy = evaluate(model, test_set, device=args.device)
-        for key, value in zip(history, (loss, train_accuracy, test_accuracy, seconds)):
-            history[key].append(value)
-        print(
-            f"epoch {epoch + 1:2d}/{args.epochs}  loss {loss:.4f}  train accuracy {train_accuracy:.4f}  "
-            f"test accuracy {test_accuracy:.4f}  time {seconds:.1f} s"
-        )
-        tinyconv.save(
-            {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "history": history,
-                "epoch": epoch + 1,
-                "args": vars(args),
-            },
-            checkpoint_path,
-        )
-        save_plot(history, os.path.join(args.out, PLOT_NAME))
 
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-    print(
-        f"checkpoint: {checkpoint_path}\ncurves: {os.path.join(args.out, PLOT_NAME)}\n"
-        f"training time {sum(history['seconds']):.1f} s, peak memory {peak_mib:.0f} MiB"
-    )
+        test_accuracy = evaluate(model, test_set, device=device)
+        row = dict(
+            loss=stats.loss, train_accuracy=stats.accuracy, test_accuracy=test_accuracy, seconds=seconds
+        )
+        for name, value in row.items():
+            history[name].append(value)
+        print(epoch_line(epoch + 1, args.epochs, row))
+        save_checkpoint(checkpoint_path, model, optimizer, history, epoch + 1, args)
+        save_figure(plot_curves(history, args.augment), plot_path)
+
+    print(f"checkpoint: {checkpoint_path}\ncurves: {plot_path}")
+    print(time_and_memory_line(sum(history["seconds"])))
+    # After a --resume with nothing left to train, the history's last epoch is the model's accuracy.
     final = (
-        history["test_accuracy"][-1]
-        if history["test_accuracy"]
-        else evaluate(model, test_set, device=args.device)
+        history["test_accuracy"][-1] if history["test_accuracy"] else evaluate(model, test_set, device=device)
     )
     print(f"test accuracy: {final:.4f}")
     return final

@@ -60,17 +60,25 @@ import argparse
 import os
 import time
 
-import matplotlib
+import numpy as np
+from common import (  # demos/common.py, beside this file: the plumbing every demo shares
+    add_out_flag,
+    add_seed_flag,
+    add_smoke_flag,
+    check_at_least_one,
+    check_out_folder,
+    check_positive,
+    parse_with_smoke,
+    remove_stale_temporaries,
+    save_figure,
+    stop_if_not_finite,
+)
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # write PNG files; no window needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-import tinyconv  # noqa: E402
-import tinyconv.functional as F  # noqa: E402
-from tinyconv import nn, optim  # noqa: E402
-from tinyconv.nn.utils import clip_grad_norm_  # noqa: E402
-from tinyconv.serialization import atomic_write  # noqa: E402
+import tinyconv
+import tinyconv.functional as F
+from tinyconv import nn, optim
+from tinyconv.nn.utils import clip_grad_norm_
 
 SYMBOLS = 8  # tokens 0..7: what must be remembered
 NOISE = 8  # tokens 8..15: the distractors in between
@@ -80,6 +88,14 @@ CELLS = ("RNN", "LSTM", "GRU")
 LAYERS = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
 STEP_CELLS = {"RNN": nn.RNNCell, "LSTM": nn.LSTMCell, "GRU": nn.GRUCell}
 PLOT_NAME = "long_dependency.png"
+# Each cell drawn its own way, not by colour alone: where cells' accuracies are equal (the LSTM's and
+# the GRU's at 1.0), the wider line and marker sit behind (lower zorder) and still show around the others.
+STYLES = {
+    "LSTM": dict(color="tab:blue", marker="s", markersize=12, linewidth=6, alpha=0.5, zorder=2),
+    "RNN": dict(color="tab:red", marker="o", markersize=8, linewidth=2.5, zorder=3),
+    "GRU": dict(color="tab:green", marker="^", markersize=5, linewidth=1.5, linestyle="--", zorder=4),
+}
+SMOKE = dict(delays=[2, 6], steps=60, hidden=8, embedding=8, test_size=200)  # --smoke: seconds
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -93,19 +109,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=1e-2, help="Adam's learning rate")
     parser.add_argument("--forget-bias", type=float, default=3.0, help="initial LSTM forget-gate bias")
     parser.add_argument("--test-size", type=int, default=1000, help="sequences to measure accuracy on")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=os.path.join("runs", "long_dependency"), help="output folder")
-    parser.add_argument("--smoke", action="store_true", help="tiny settings that run in seconds")
-    args = parser.parse_args(argv)
-    if args.smoke:
-        args.delays, args.steps, args.hidden, args.embedding, args.test_size = [2, 6], 60, 8, 8, 200
-    for name in ("steps", "hidden", "embedding", "batch_size", "test_size"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    add_seed_flag(parser)
+    add_out_flag(parser, "long_dependency")
+    add_smoke_flag(parser, SMOKE)
+    args = parse_with_smoke(parser, argv, SMOKE)
+    check_at_least_one(parser, args, "steps", "hidden", "embedding", "batch_size", "test_size")
     if min(args.delays) < 0:
         parser.error(f"--delays must be non-negative, got {args.delays}")
-    if args.lr <= 0:
-        parser.error(f"--lr must be positive, got {args.lr}")
+    check_positive(parser, args, "lr")
     return args
 
 
@@ -143,9 +154,10 @@ def train(model: Recaller, delay: int, args: argparse.Namespace, rng: np.random.
     """Adam with the gradient norm clipped at 1; returns the mean loss of the last 50 steps."""
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     losses = []
-    for _ in range(args.steps):
+    for step in range(1, args.steps + 1):
         tokens, targets = make_batch(rng, args.batch_size, delay)
         loss = F.cross_entropy(model(tokens), tinyconv.Tensor(targets))
+        stop_if_not_finite(loss, f"step {step} of the {model.cell} at delay {delay}")
         optimizer.zero_grad()
         loss.backward()
         clip_grad_norm_(model.parameters(), max_norm=1.0)
@@ -180,35 +192,43 @@ def hidden_gradient_norms(model: Recaller, tokens: np.ndarray, targets: np.ndarr
     return np.array([np.linalg.norm(h.grad, axis=1).mean() for h in hidden_states])
 
 
-def save_plot(results: dict, args: argparse.Namespace, path: str) -> None:
+def plot_results(results: dict, cells: list, delays: list) -> Figure:
     """Accuracy against delay, and the gradient reaching each step for the longest delay."""
-    figure, (accuracy_axes, gradient_axes) = plt.subplots(1, 2, figsize=(11, 4))
-    colors = {"RNN": "tab:red", "LSTM": "tab:blue", "GRU": "tab:green"}
-    for cell in args.cells:
-        accuracies = [results["accuracy"][cell][delay] for delay in args.delays]
-        accuracy_axes.plot(args.delays, accuracies, "o-", color=colors[cell], label=cell)
-        for stage, style, words in (("initial", "--", "at initialization"), ("trained", "-", "trained")):
+    figure = Figure(figsize=(11, 4))
+    accuracy_axes, gradient_axes = figure.subplots(1, 2)
+    for cell in cells:
+        style = STYLES[cell]
+        accuracies = [results["accuracy"][cell][delay] for delay in delays]
+        accuracy_axes.plot(delays, accuracies, label=cell, **style)
+        for stage, linestyle, words in (("initial", "--", "at initialization"), ("trained", "-", "trained")):
             norms = results["gradient_norms"][cell][stage]
             steps_back = np.arange(len(norms))[::-1]  # the query is 0 steps back
             # Relative to the query's own gradient: a trained model's loss is near 0, and so is every
             # gradient; the question is how much of it survives each step back.
             gradient_axes.semilogy(
-                steps_back, norms / norms[-1], style, color=colors[cell], label=f"{cell}, {words}"
+                steps_back,
+                norms / norms[-1],
+                linestyle,
+                color=style["color"],
+                marker=style["marker"],
+                markevery=max(1, len(norms) // 8),
+                fillstyle="full" if stage == "trained" else "none",
+                label=f"{cell}, {words}",
             )
     accuracy_axes.axhline(1 / SYMBOLS, color="gray", linestyle=":", label="chance")
     accuracy_axes.set(
         title="recall accuracy", xlabel="delay (noise steps)", ylabel="fraction correct", ylim=(0, 1.05)
     )
+    accuracy_axes.set_xticks(delays)  # the delays trained, not points in between
     accuracy_axes.legend()
     gradient_axes.set(
-        title=f"gradient reaching each step (delay {max(args.delays)})",
+        title=f"gradient reaching each step (delay {max(delays)})",
         xlabel="steps back from the query",
         ylabel="||dL/dh_t|| / ||dL/dh_T||",
     )
     gradient_axes.legend(fontsize=8)
     figure.tight_layout()
-    atomic_write(path, lambda file: figure.savefig(file, format="png", dpi=100))
-    plt.close(figure)
+    return figure
 
 
 def run(cell: str, delay: int, args: argparse.Namespace, results: dict) -> None:
@@ -234,7 +254,8 @@ def run(cell: str, delay: int, args: argparse.Namespace, results: dict) -> None:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
+    check_out_folder(args.out)
+    remove_stale_temporaries(args.out, [PLOT_NAME])
     results = {
         "accuracy": {cell: {} for cell in args.cells},
         "gradient_norms": {cell: {} for cell in args.cells},
@@ -259,7 +280,7 @@ def main(argv=None) -> dict:
         norms = [results["gradient_norms"][cell][stage] for cell in args.cells]
         print(f"{stage:17s}  " + "  ".join(f"{n[0] / n[-1]:8.1e}" for n in norms))
     plot_path = os.path.join(args.out, PLOT_NAME)
-    save_plot(results, args, plot_path)
+    save_figure(plot_results(results, args.cells, args.delays), plot_path)
     print(f"\nplot: {plot_path}\ntotal time {time.perf_counter() - start:.0f} s")
     return results
 

@@ -38,6 +38,7 @@ import argparse
 import io
 
 import numpy as np
+from common import add_seed_flag, count_parameters  # demos/common.py, beside this file
 
 import tinyconv
 from tinyconv import nn
@@ -53,7 +54,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Count parameters and multiply-adds of CNN building blocks.")
     parser.add_argument("--channels", type=int, default=64, help="C, the channels of part 1's stacks")
     parser.add_argument("--vgg-input", type=int, default=224, help="VGG-16's input side for multiply-adds")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random weights and inputs")
+    add_seed_flag(parser)
     args = parser.parse_args(argv)
     if args.channels < 1:
         parser.error(f"--channels must be at least 1, got {args.channels}")
@@ -63,10 +64,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 # ----------------------------------------------------------------------------- counting
-
-
-def parameter_count(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
 
 
 def receptive_field(layers) -> int:
@@ -139,7 +136,7 @@ def stacked_convolutions(channels: int) -> list:
         field = receptive_field(list(stack))
         # On 2 channels: the field depends on the wiring, not on the width.
         height, width = measured_receptive_field(conv_stack(2, kernel, depth), 2, 2 * field + 1)
-        weights = parameter_count(stack)
+        weights = count_parameters(stack)
         per_c2 = weights / channels**2
         name = f"{depth} x conv {kernel}x{kernel}"
         print(f"{name:<16}{f'{field}x{field}':>20}{f'{height}x{width}':>18}{weights:>13,}{per_c2:>8.1f}")
@@ -188,7 +185,7 @@ def bottleneck(size: int = INCEPTION_3A_SIZE) -> dict:
     print(f"{'':<36}{'parameters':>12}{'multiply-adds':>16}{'output':>19}")
     rows = {}
     for label, candidate in candidates.items():
-        params = parameter_count(candidate)
+        params = count_parameters(candidate)
         macs = sum(count for _, count in multiply_adds(candidate, shape).values())
         with tinyconv.no_grad():
             out_shape = candidate(tinyconv.zeros(1, *shape)).shape

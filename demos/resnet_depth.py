@@ -23,7 +23,9 @@ then global average pooling and a linear layer to 10 classes: depth = 2 * blocks
 one depth have the same layers and start from the same weights; the only difference is the "+ x".
 Both are trained by Adam for --steps steps of --batch-size images, in the same order. After every
 backward pass the demo records ||dL/dW|| of the stem's weight, the gradient that reaches the first
-layer, and plots it with the training loss (one PNG, two panels); it ends with a table.
+layer, and plots it with the training loss (one PNG, two panels); it ends with a table. Its "final
+loss" is the mean loss of the last 50 steps, and the loss curve is that running mean: it ends at the
+table's value.
 
 What is chosen, and why, so that the effect is the real one and not staged:
   - No batch norm. The paper's networks have it, and it is itself a cure for vanishing gradients
@@ -68,22 +70,35 @@ import math
 import os
 import time
 
-import matplotlib
+import numpy as np
+from common import (  # demos/common.py, beside this file: the plumbing every demo shares
+    add_data_flags,
+    add_out_flag,
+    add_seed_flag,
+    add_smoke_flag,
+    add_test_limit_flag,
+    check_at_least_one,
+    check_out_folder,
+    check_positive,
+    evaluate,
+    open_dataset,
+    parse_with_smoke,
+    remove_stale_temporaries,
+    save_figure,
+    stop_if_not_finite,
+    take_first,
+)
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # write PNG files; no window needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from lenet_mnist import evaluate  # noqa: E402  (the LeNet demo's, beside this file in demos/)
-
-import tinyconv  # noqa: E402
-import tinyconv.functional as F  # noqa: E402
-from tinyconv import init, nn, optim  # noqa: E402
-from tinyconv.data import MNIST, DataLoader, Subset  # noqa: E402
-from tinyconv.serialization import atomic_write  # noqa: E402
+import tinyconv
+import tinyconv.functional as F
+from tinyconv import init, nn, optim
+from tinyconv.data import DataLoader
 
 PLOT_NAME = "resnet_depth.png"
 KINDS = ("plain", "residual")
 LAST = 50  # the final loss and gradient norm are means over the last this many steps
+SMOKE = dict(blocks=[9], channels=8, steps=100, batch_size=32, test_limit=500)  # --smoke: seconds
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -98,24 +113,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--init", choices=["pytorch", "he"], default="pytorch", help="weight initialization (see above)"
     )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--data-dir", default=None, help="folder with the MNIST files (default: $TINYCONV_DATA or ~/.cache)"
-    )
-    parser.add_argument("--test-limit", type=int, default=None, help="test on the first N test images only")
-    parser.add_argument("--out", default=os.path.join("runs", "resnet_depth"), help="output folder")
-    parser.add_argument("--smoke", action="store_true", help="tiny settings that run in seconds")
-    args = parser.parse_args(argv)
-    if args.smoke:
-        args.blocks, args.channels, args.steps, args.batch_size, args.test_limit = [9], 8, 100, 32, 500
-    for name in ("channels", "steps", "batch_size", "test_limit"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    add_seed_flag(parser)
+    add_data_flags(parser)
+    add_test_limit_flag(parser)
+    add_out_flag(parser, "resnet_depth")
+    add_smoke_flag(parser, SMOKE)
+    args = parse_with_smoke(parser, argv, SMOKE)
+    check_at_least_one(parser, args, "channels", "steps", "batch_size", "test_limit")
     if min(args.blocks) < 1:
         parser.error(f"--blocks must be at least 1, got {args.blocks}")
-    if args.lr <= 0:
-        parser.error(f"--lr must be positive, got {args.lr}")
+    check_positive(parser, args, "lr")
     return args
 
 
@@ -170,13 +177,14 @@ def batches(dataset, batch_size: int, steps: int):
             yield batch
 
 
-def train(model: DeepNet, train_set, args: argparse.Namespace) -> dict:
+def train(model: DeepNet, train_set, args: argparse.Namespace, name: str) -> dict:
     """Adam for args.steps steps; the loss and the stem's gradient norm ||dL/dW_stem|| of every step."""
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     losses, gradient_norms = [], []
     model.train()
-    for images, labels in batches(train_set, args.batch_size, args.steps):
+    for step, (images, labels) in enumerate(batches(train_set, args.batch_size, args.steps), start=1):
         loss = F.cross_entropy(model(images), labels)
+        stop_if_not_finite(loss, f"step {step} of the {name}")
         optimizer.zero_grad()
         loss.backward()
         gradient = model.stem.weight.grad.astype(np.float64)  # float64: the squares of 1e-9 stay > 0
@@ -193,42 +201,60 @@ def moving_average(values: list, window: int) -> np.ndarray:
     return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
 
 
-def save_plot(runs: dict, path: str) -> None:
-    """Training loss (left) and first-layer gradient norm on a log scale (right), per step, one PNG."""
-    figure, (loss_axes, gradient_axes) = plt.subplots(1, 2, figsize=(11, 4.2))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+def final_loss(run: dict, last: int) -> float:
+    """The mean loss of the last `last` steps: the table's "final loss", where the loss curve ends."""
+    return float(np.mean(run["loss"][-last:]))
+
+
+def plot_runs(runs: dict, last: int) -> Figure:
+    """Training loss (left, the running mean of `last` steps) and first-layer gradient norm on a log scale
+    (right), per step."""
+    figure = Figure(figsize=(11, 4.2))
+    loss_axes, gradient_axes = figure.subplots(1, 2)
     for index, ((depth, kind), run) in enumerate(sorted(runs.items())):
-        style = dict(color=colors[index % len(colors)], linestyle="-" if kind == "residual" else "--")
+        style = dict(color=f"C{index % 10}", linestyle="-" if kind == "residual" else "--")  # C0..C9: tab10
         label = f"{kind}, {depth} layers"
         steps = np.arange(1, len(run["loss"]) + 1)
-        loss_axes.plot(steps, moving_average(run["loss"], 20), label=label, **style)
+        loss_axes.plot(steps, moving_average(run["loss"], last), label=label, **style)
         gradient_axes.plot(steps, run["gradient_norm"], label=label, linewidth=0.8, **style)
     loss_axes.axhline(math.log(10), color="grey", linewidth=0.8, linestyle=":")
     last_step = max(len(run["loss"]) for run in runs.values())
     loss_axes.text(last_step, math.log(10), "chance: ln 10", ha="right", va="bottom", fontsize=8)
-    loss_axes.set(title="training loss (mean of 20 steps)", xlabel="step", ylabel="cross-entropy")
+    loss_axes.set(
+        title=f"training loss (mean of the last {last} steps)", xlabel="step", ylabel="cross-entropy"
+    )
     gradient_axes.set_yscale("log")
     gradient_axes.set(title="gradient reaching the first layer", xlabel="step", ylabel="||dL/dW_stem||")
     loss_axes.legend(fontsize=8)
     gradient_axes.legend(fontsize=8)
     figure.tight_layout()
-    atomic_write(path, lambda file: figure.savefig(file, format="png", dpi=100))
-    plt.close(figure)
+    return figure
+
+
+def print_table(runs: dict, last: int) -> None:
+    """One row per network: final loss, first-layer gradient at step 1 and over the last steps, accuracy."""
+    print(f"\nfinal loss: the mean of the last {last} steps' losses, where each loss curve ends")
+    print(f"depth  network   final loss  ||dL/dW_stem|| at step 1  (last {last} steps)  test accuracy")
+    for (depth, kind), run in sorted(runs.items()):
+        print(
+            f"{depth:5d}  {kind:8s}  {final_loss(run, last):10.3f}  {run['gradient_norm'][0]:24.1e}  "
+            f"{np.mean(run['gradient_norm'][-last:]):16.1e}  {run['accuracy']:13.4f}"
+        )
 
 
 def main(argv=None) -> dict:
     """Train every (depth, kind); returns {(depth, kind): {loss, gradient_norm, accuracy, seconds}}."""
     args = parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    train_set = MNIST(args.data_dir, train=True)
-    test_set = MNIST(args.data_dir, train=False)
-    if args.test_limit is not None:
-        test_set = Subset(test_set, np.arange(min(args.test_limit, len(test_set))))
+    check_out_folder(args.out)
+    remove_stale_temporaries(args.out, [PLOT_NAME])
+    train_set = open_dataset("mnist", args.data_dir, train=True)
+    test_set = take_first(open_dataset("mnist", args.data_dir, train=False), args.test_limit)
 
     print(
         f"{args.steps} Adam steps of {args.batch_size} MNIST images per network, {args.init} initialization, "
         f"no batch norm; testing on {len(test_set):,} images"
     )
+    last = min(LAST, args.steps)
     runs = {}
     for blocks in args.blocks:
         depth = 2 * blocks + 2
@@ -237,25 +263,20 @@ def main(argv=None) -> dict:
             tinyconv.manual_seed(args.seed)
             model = DeepNet(blocks, args.channels, shortcut=kind == "residual", init_name=args.init)
             start = time.perf_counter()
-            run = train(model, train_set, args)
+            run = train(model, train_set, args, f"{kind} net of {depth} layers")
             run["seconds"] = time.perf_counter() - start
             run["accuracy"] = evaluate(model, test_set, batch_size=100)
             runs[depth, kind] = run
             print(
-                f"  {kind:8s} {depth:2d} layers: loss {np.mean(run['loss'][-LAST:]):.3f}, "
+                f"  {kind:8s} {depth:2d} layers: loss {final_loss(run, last):.3f}, "
                 f"first-layer gradient {run['gradient_norm'][0]:.1e} at step 1, "
                 f"test accuracy {run['accuracy']:.4f} ({run['seconds']:.0f} s)"
             )
 
-    save_plot(runs, os.path.join(args.out, PLOT_NAME))
-    last = min(LAST, args.steps)
-    print(f"\ndepth  network   final loss  ||dL/dW_stem|| at step 1  (last {last} steps)  test accuracy")
-    for (depth, kind), run in sorted(runs.items()):
-        print(
-            f"{depth:5d}  {kind:8s}  {np.mean(run['loss'][-last:]):10.3f}  {run['gradient_norm'][0]:24.1e}  "
-            f"{np.mean(run['gradient_norm'][-last:]):16.1e}  {run['accuracy']:13.4f}"
-        )
-    print(f"plot: {os.path.join(args.out, PLOT_NAME)}")
+    plot_path = os.path.join(args.out, PLOT_NAME)
+    save_figure(plot_runs(runs, last), plot_path)
+    print_table(runs, last)
+    print(f"plot: {plot_path}")
     return runs
 
 

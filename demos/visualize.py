@@ -36,19 +36,30 @@ import argparse
 import os
 import sys
 
-import matplotlib
+import numpy as np
+from common import (  # demos/common.py, beside this file: the plumbing every demo shares
+    add_data_flags,
+    add_limit_flag,
+    add_out_flag,
+    add_seed_flag,
+    check_at_least_one,
+    check_out_folder,
+    check_positive,
+    evaluate,
+    open_dataset,
+    read_checkpoint,
+    remove_stale_temporaries,
+    save_figure,
+    stop_if_not_finite,
+    take_first,
+)
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # write PNG files; no window needed
-import numpy as np  # noqa: E402
-from lenet_mnist import evaluate  # noqa: E402  (the LeNet demo's, beside this file in demos/)
-from matplotlib.figure import Figure  # noqa: E402
-
-import tinyconv  # noqa: E402
-import tinyconv.functional as F  # noqa: E402
-from tinyconv import optim, viz  # noqa: E402
-from tinyconv.data import MNIST, DataLoader, Subset  # noqa: E402
-from tinyconv.models import LeNet5  # noqa: E402
-from tinyconv.serialization import atomic_write  # noqa: E402
+import tinyconv
+import tinyconv.functional as F
+from tinyconv import optim, viz
+from tinyconv.data import DataLoader
+from tinyconv.models import LeNet5
 
 FILTERS_NAME = "filters.png"
 MAPS_NAME = "feature_maps.png"
@@ -60,33 +71,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", default=None, help="a checkpoint of demos/lenet_mnist.py to load")
     parser.add_argument("--layer", default="features.0", help="dotted name of the layer whose maps to draw")
     parser.add_argument("--index", type=int, default=0, help="which test image to run through the net")
-    parser.add_argument("--limit", type=int, default=None, help="train on the first N images only")
+    add_limit_flag(parser)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--data-dir", default=None, help="folder with the MNIST files (default: $TINYCONV_DATA or ~/.cache)"
-    )
-    parser.add_argument("--out", default=os.path.join("runs", "visualize"), help="output folder")
+    add_seed_flag(parser)
+    add_data_flags(parser)
+    add_out_flag(parser, "visualize")
     args = parser.parse_args(argv)
-    for name in ("limit", "batch_size"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    check_at_least_one(parser, args, "limit", "batch_size")
     if args.index < 0:
         parser.error(f"--index must be non-negative, got {args.index}")
-    if args.lr <= 0:
-        parser.error(f"--lr must be positive, got {args.lr}")
+    check_positive(parser, args, "lr")
     return args
 
 
 def load_lenet(path: str) -> LeNet5:
     """The LeNet5 saved by demos/lenet_mnist.py at `path`, or exit with a message saying what is wrong."""
-    if not os.path.exists(path):
-        sys.exit(f"--checkpoint: no file at {path}; run demos/lenet_mnist.py first, or train here without it")
-    checkpoint = tinyconv.load(path)
-    if not isinstance(checkpoint, dict) or "model" not in checkpoint:
-        sys.exit(f"--checkpoint: {path} is not a checkpoint of demos/lenet_mnist.py (it has no 'model')")
+    checkpoint = read_checkpoint(
+        path, "--checkpoint", "run demos/lenet_mnist.py first, or train here without it"
+    )
     model = LeNet5()
     try:
         model.load_state_dict(checkpoint["model"])
@@ -100,11 +103,11 @@ def train_briefly(args: argparse.Namespace, train_set) -> LeNet5:
     tinyconv.manual_seed(args.seed)
     model = LeNet5()
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
-    if args.limit is not None:
-        train_set = Subset(train_set, np.arange(min(args.limit, len(train_set))))
+    train_set = take_first(train_set, args.limit)
     model.train()
-    for images, labels in DataLoader(train_set, args.batch_size, shuffle=True):
+    for step, (images, labels) in enumerate(DataLoader(train_set, args.batch_size, shuffle=True), start=1):
         loss = F.cross_entropy(model(images), labels)
+        stop_if_not_finite(loss, f"step {step}")
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -112,28 +115,30 @@ def train_briefly(args: argparse.Namespace, train_set) -> LeNet5:
     return model
 
 
-def save_input(image: np.ndarray, title: str, path: str) -> None:
-    """The (1, 28, 28) image in grey, titled, as a PNG written atomically."""
+def input_figure(image: np.ndarray, title: str) -> Figure:
+    """The (1, 28, 28) image in grey, titled."""
     figure = Figure(figsize=(2.6, 2.9))
     axes = figure.add_subplot()
     axes.imshow(image[0], cmap="gray", interpolation="nearest")
     axes.set_title(title, fontsize=9)
     axes.set_axis_off()
-    atomic_write(path, lambda file: figure.savefig(file, format="png", dpi=100))
+    return figure
 
 
 def main(argv=None) -> dict:
     """Draw the three pictures; returns their paths (keys filters, feature_maps, input), the image's label
     and prediction, and the model's test accuracy."""
     args = parse_args(argv)
-    test_set = MNIST(args.data_dir, train=False)
+    check_out_folder(args.out)
+    remove_stale_temporaries(args.out, [FILTERS_NAME, MAPS_NAME, INPUT_NAME])
+    test_set = open_dataset("mnist", args.data_dir, train=False)
     if args.index >= len(test_set):
         sys.exit(f"--index must be below the {len(test_set):,} images of the test set, got {args.index}")
     if args.checkpoint is not None:
         model = load_lenet(args.checkpoint)
         print(f"loaded LeNet-5 from {args.checkpoint}")
     else:
-        model = train_briefly(args, MNIST(args.data_dir, train=True))
+        model = train_briefly(args, open_dataset("mnist", args.data_dir, train=True))
     accuracy = evaluate(model, test_set)
     print(f"test accuracy: {accuracy:.4f}")
 
@@ -150,7 +155,8 @@ def main(argv=None) -> dict:
     except ValueError as error:  # an unknown layer name, or a layer without (N, C, H, W) maps
         sys.exit(f"--layer: {error}")
     viz.filters(model.features[0], path=paths["filters"])
-    save_input(image, f"test image {args.index}: label {label}, predicted {prediction}", paths["input"])
+    title = f"test image {args.index}: label {label}, predicted {prediction}"
+    save_figure(input_figure(image, title), paths["input"])
     for name, path in paths.items():
         print(f"{name}: {path}")
     return {**paths, "label": label, "prediction": prediction, "accuracy": accuracy}

@@ -1,28 +1,16 @@
-"""The sequence demos run end to end in their --smoke mode and report what they claim (the full runs'
-numbers are in the demos' docstrings)."""
+"""demos/long_dependency.py runs in its --smoke mode and reports what it claims (the full run's numbers
+are in its docstring); the gated cells keep the gradient the RNN loses; every cell shows in the plot."""
 
 from __future__ import annotations
 
-import math
-import os
 import re
-import sys
 
+import long_dependency
 import numpy as np
-import pytest
 
 import tinyconv
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demos"))
-import char_lstm  # noqa: E402
-import long_dependency  # noqa: E402
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def is_png(path) -> bool:
-    with open(path, "rb") as file:
-        return file.read(8) == PNG_SIGNATURE
+from .demo_testing import is_png, rendered
 
 
 def test_recall_task_puts_the_answer_first_noise_between_and_the_query_last():
@@ -75,37 +63,35 @@ def test_untrained_rnn_gradient_shrinks_with_each_step_back():
     assert norms[0] < 1e-3 * norms[-1]
 
 
-def test_zen_of_python_is_decoded_from_the_this_module():
-    text = char_lstm.zen_of_python()
-    assert text.startswith("The Zen of Python, by Tim Peters")
-    assert "Beautiful is better than ugly." in text
+def test_long_dependency_smoke_keeps_the_flags_given():
+    args = long_dependency.parse_args(["--smoke", "--delays", "3", "--steps", "9"])
+    assert (args.delays, args.steps) == ([3], 9)  # given: kept
+    assert (args.hidden, args.embedding, args.test_size) == (8, 8, 200)  # not given: the smoke settings
 
 
-def test_char_lstm_smoke_run_learns_below_the_uniform_guess_and_counts_the_gru_saving(tmp_path, capsys):
-    results = char_lstm.main(["--smoke", "--out", str(tmp_path)])
-    last_line = capsys.readouterr().out.strip().splitlines()[-1]
-    assert last_line == f"bits per character: {results['bits_per_character']:.3f}"
-    assert results["bits_per_character"] < math.log2(45)  # 40 small steps already beat a uniform guess
-    # Embedding 8, hidden 16: the LSTM layer has 4 * 16 * (8 + 16 + 2) weights, the GRU 3 * 16 * (8 + 16 + 2).
-    assert results["layer_parameters"] == {"lstm": 4 * 16 * 26, "gru": 3 * 16 * 26}
-    assert results["parameters"]["lstm"] - results["parameters"]["gru"] == 16 * 26
-    assert is_png(tmp_path / char_lstm.PLOT_NAME)
+def dominated_by(pixels: np.ndarray, channel: int) -> int:
+    """How many pixels have `channel` (0 red, 1 green, 2 blue) clearly above the other two: a line of
+    that colour, even a pale one, but not white, grey, or a mix of the others."""
+    pixels = pixels.astype(int)
+    others = [pixels[..., k] for k in range(3) if k != channel]
+    return int(((pixels[..., channel] > others[0] + 15) & (pixels[..., channel] > others[1] + 15)).sum())
 
 
-def test_char_lstm_trains_a_gru_when_asked(tmp_path):
-    results = char_lstm.main(["--smoke", "--cell", "gru", "--steps", "5", "--out", str(tmp_path)])
-    assert np.isfinite(results["bits_per_character"])
-
-
-@pytest.mark.parametrize("length, seq_len", [(214, 50), (201, 50), (10, 3), (5, 10)])
-def test_char_lstm_chunks_make_every_character_after_the_first_a_target_once_per_pass(length, seq_len):
-    targets = []
-    for start in char_lstm.chunk_starts(length, seq_len):
-        rows = np.arange(length)[start : start + seq_len + 1]
-        targets.extend(rows[1:])  # each chunk predicts its rows after the first
-    assert targets == list(range(1, length))
-
-
-def test_char_lstm_samples_at_doubling_steps_and_at_the_end():
-    assert char_lstm.sample_steps(25, 1000) == {25, 50, 100, 200, 400, 800, 1000}
-    assert char_lstm.sample_steps(25, 20) == {20}
+def test_the_lstm_shows_where_the_gru_has_the_same_accuracy():
+    # The full run's accuracies: the LSTM and the GRU both at 1.000 at every delay. Drawn with the same
+    # marker and line in different colours, the GRU (drawn last) covered the LSTM entirely (0 pixels).
+    delays = [5, 10, 20, 40]
+    accuracy = {"RNN": dict(zip(delays, [1.0, 0.25, 0.13, 0.11])), "LSTM": dict.fromkeys(delays, 1.0)}
+    accuracy["GRU"] = dict.fromkeys(delays, 1.0)
+    norms = {"initial": np.geomspace(1e-3, 1, 42), "trained": np.geomspace(1e-1, 1, 42)}
+    results = {"accuracy": accuracy, "gradient_norms": dict.fromkeys(long_dependency.CELLS, norms)}
+    figure = long_dependency.plot_results(results, list(long_dependency.CELLS), delays)
+    accuracy_axes = figure.axes[0]
+    accuracy_axes.get_legend().remove()  # count the lines' pixels, not the legend's
+    pixels = rendered(figure)
+    height = pixels.shape[0]
+    box = accuracy_axes.get_window_extent()  # in pixels, from the bottom left
+    inside = pixels[int(height - box.y1) : int(height - box.y0), int(box.x0) : int(box.x1)]
+    assert dominated_by(inside, 2) > 500  # the LSTM's blue: measured 3,300
+    assert dominated_by(inside, 1) > 200  # the GRU's green: measured 700
+    assert dominated_by(inside, 0) > 200  # the RNN's red
