@@ -1,0 +1,126 @@
+"""tinyconv against PyTorch: the same computation on both sides, outputs and gradients compared.
+
+torch is optional, so it is passed in (a test gets it from the `torch` fixture of tests/conftest.py,
+which skips the test, saying so, where PyTorch is not installed); nothing here imports it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import tinyconv.functional as F
+from helpers.tensors import random_array
+from tinyconv import Tensor
+
+# float32 against float32: both sides round differently, in different orders
+RTOL, ATOL = 1e-4, 1e-5
+
+# float64 against float64, for whole networks: agreement to rounding, far below any real difference
+NETWORK_RTOL, NETWORK_ATOL = 1e-9, 1e-12
+
+
+def compare_with_torch(torch, ours, theirs, arrays: list, seed: int = 0) -> None:
+    """Run `ours` and `theirs` on the same float32 arrays and compare outputs and every input's gradient
+    under the same random upstream gradient."""
+    arrays = [a.astype(np.float32) for a in arrays]
+    tiny_inputs = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    torch_inputs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    tiny_out = ours(*tiny_inputs)
+    torch_out = theirs(*torch_inputs)
+    assert tiny_out.shape == tuple(torch_out.shape)
+    np.testing.assert_allclose(
+        tiny_out.data, torch_out.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg="output"
+    )
+
+    upstream = random_array(*tiny_out.shape, seed=seed + 100, dtype=np.float32)
+    tiny_out.backward(upstream)
+    torch_out.backward(torch.tensor(upstream))
+    for index, (mine, reference) in enumerate(zip(tiny_inputs, torch_inputs)):
+        np.testing.assert_allclose(
+            mine.grad, reference.grad.numpy(), rtol=RTOL, atol=ATOL, err_msg=f"gradient of input {index}"
+        )
+
+
+def torch_lenet5(torch):
+    """The same LeNet-5 as tinyconv.models.LeNet5, written with torch.nn (torch passed in: it is optional)."""
+    nn = torch.nn
+
+    class TorchLeNet5(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(
+                nn.Conv2d(1, 6, kernel_size=5, padding=2),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+                nn.Conv2d(6, 16, kernel_size=5),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+            )
+            self.classifier = nn.Sequential(
+                nn.Linear(16 * 5 * 5, 120),
+                nn.ReLU(),
+                nn.Linear(120, 84),
+                nn.ReLU(),
+                nn.Linear(84, 10),
+            )
+
+        def forward(self, x):
+            return self.classifier(torch.flatten(self.features(x), 1))
+
+    return TorchLeNet5()
+
+
+# ------------------------------------------------------------------------------ whole networks, in float64
+# The model tests write each network a second time with torch.nn, from its paper, and compare the two
+# with the same weights in. Both sides run in float64. Dropout draws from each library's own generator, so
+# the comparison runs in eval() mode, where dropout passes its input on; the loss is cross-entropy on fixed
+# labels.
+
+
+def with_random_biases(model):
+    """The model in float64 with biases drawn too (they start at 0, where a missing bias would not show)."""
+    model = model.double()
+    rng = np.random.default_rng(1)
+    for name, parameter in model.named_parameters():
+        if name.endswith("bias"):
+            parameter.data[...] = 0.1 * rng.standard_normal(parameter.shape)
+    return model
+
+
+def torch_copy(torch, model, reference):
+    """`reference` in float64 with the tinyconv model's weights (their state_dict keys must match)."""
+    reference = reference.double()
+    reference.load_state_dict({name: torch.from_numpy(value) for name, value in model.state_dict().items()})
+    return reference
+
+
+def assert_same_forward_and_backward(torch, model, reference, images: np.ndarray) -> None:
+    """Logits, the gradient of the loss for the images, and every parameter's gradient agree."""
+    model.eval()
+    reference.eval()
+    labels = np.arange(len(images)) % 10
+    x = Tensor(images.copy(), requires_grad=True)
+    torch_x = torch.tensor(images, requires_grad=True)
+    logits, torch_logits = model(x), reference(torch_x)
+    np.testing.assert_allclose(
+        logits.numpy(), torch_logits.detach().numpy(), rtol=NETWORK_RTOL, atol=NETWORK_ATOL
+    )
+
+    F.cross_entropy(logits, labels).backward()
+    torch.nn.functional.cross_entropy(torch_logits, torch.tensor(labels)).backward()
+    np.testing.assert_allclose(
+        x.grad, torch_x.grad.numpy(), rtol=NETWORK_RTOL, atol=NETWORK_ATOL, err_msg="input"
+    )
+    assert [name for name, _ in reference.named_parameters()] == [
+        name for name, _ in model.named_parameters()
+    ]
+    assert_same_parameter_gradients(model, reference)
+
+
+def assert_same_parameter_gradients(model, reference, rtol=NETWORK_RTOL, atol=NETWORK_ATOL) -> None:
+    """Every parameter's gradient in the tinyconv model equals that of the same name in the torch one."""
+    torch_parameters = dict(reference.named_parameters())
+    for name, parameter in model.named_parameters():
+        np.testing.assert_allclose(
+            parameter.grad, torch_parameters[name].grad.numpy(), rtol=rtol, atol=atol, err_msg=name
+        )
