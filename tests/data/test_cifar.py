@@ -1,4 +1,5 @@
-"""CIFAR10 on a small cifar-10-python.tar.gz built here in the real format, with a local HTTP server.
+"""CIFAR10 (tinyconv/data/cifar.py) on a small cifar-10-python.tar.gz built here in the real format,
+with a local HTTP server.
 
 The archive holds the folder cifar-10-batches-py/ with the six pickled batches (two images in each
 training batch, three in the test batch), each a dict with bytes keys as in the real files.
@@ -6,7 +7,6 @@ training batch, three in the test batch), each a dict with bytes keys as in the 
 runs in milliseconds. At the end, tests on the real files, when TINYCONV_DATA holds them.
 """
 
-import hashlib
 import io
 import os
 import pickle
@@ -14,15 +14,24 @@ import tarfile
 
 import numpy
 import pytest
-from helpers import closed_port_url, file_server
+from helpers import closed_port_url
+from helpers.datasets import error_of, md5_of, pixel_mean_and_std, real_data_folder
 
 import tinyconv.data.cifar as cifar_module
-from tinyconv.data import CIFAR10, DatasetError
+from tinyconv.data import CIFAR10
 
 FOLDER = "cifar-10-batches-py"
+
+
 ARCHIVE_NAME = "cifar-10-python.tar.gz"
+
+
 TRAIN_BATCHES = ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5"]
+
+
 MEAN = numpy.array([0.4914, 0.4822, 0.4465])
+
+
 STD = numpy.array([0.2470, 0.2435, 0.2616])
 
 
@@ -41,6 +50,8 @@ def batch_file(rows: numpy.ndarray, labels: list) -> bytes:
 
 ROWS = {name: pattern_rows(2, start=40 * k) for k, name in enumerate(TRAIN_BATCHES)}
 ROWS["test_batch"] = pattern_rows(3, start=7)
+
+
 LABELS = {
     "data_batch_1": [6, 9],
     "data_batch_2": [9, 4],
@@ -49,12 +60,12 @@ LABELS = {
     "data_batch_5": [8, 3],
     "test_batch": [3, 8, 0],
 }
+
+
 BATCHES = {name: batch_file(ROWS[name], LABELS[name]) for name in ROWS}
+
+
 TRAIN_LABELS = [label for name in TRAIN_BATCHES for label in LABELS[name]]
-
-
-def md5_of(data: bytes) -> str:
-    return hashlib.md5(data).hexdigest()
 
 
 def tar_gz(members: list) -> bytes:
@@ -80,6 +91,8 @@ def tar_gz(members: list) -> bytes:
 MEMBERS = [(FOLDER, None), (f"{FOLDER}/batches.meta", pickle.dumps({b"label_names": []}))]
 MEMBERS += [(f"{FOLDER}/{name}", BATCHES[name]) for name in TRAIN_BATCHES + ["test_batch"]]
 MEMBERS += [(f"{FOLDER}/readme.html", b"<html></html>")]
+
+
 ARCHIVE = tar_gz(MEMBERS)
 
 
@@ -103,13 +116,9 @@ def place_extracted(folder, batches=BATCHES) -> None:
         (folder / FOLDER / name).write_bytes(data)
 
 
-def error_of(*args, **kwargs) -> str:
-    with pytest.raises(DatasetError) as caught:
-        SmallCIFAR10(*args, **kwargs)
-    return str(caught.value)
+# ------------------------------------------------------------------------------ reading and checking
 
 
-# ---------------------------------------------------------------------------- reading and checking
 def test_the_archive_is_checked_extracted_and_the_training_batches_read_in_order(tmp_path):
     place_archive(tmp_path)
 
@@ -200,7 +209,7 @@ def test_a_batch_whose_md5_differs_is_refused_without_being_unpickled(tmp_path):
 
     place_extracted(tmp_path, batches={**BATCHES, "data_batch_3": pickle.dumps(Payload())})
 
-    message = error_of(tmp_path, download=False)
+    message = error_of(SmallCIFAR10, tmp_path, download=False)
 
     path = tmp_path / FOLDER / "data_batch_3"
     assert "corrupt" in message and str(path) in message and "not unpickled" in message
@@ -212,7 +221,7 @@ def test_a_batch_whose_md5_differs_is_refused_without_being_unpickled(tmp_path):
 def test_a_missing_batch_in_the_extracted_folder_is_named(tmp_path):
     place_extracted(tmp_path, batches={name: BATCHES[name] for name in TRAIN_BATCHES[:4]})
 
-    message = error_of(tmp_path, download=False)
+    message = error_of(SmallCIFAR10, tmp_path, download=False)
 
     assert f"{tmp_path / FOLDER / 'data_batch_5'} is missing" in message and "incomplete" in message
 
@@ -222,7 +231,7 @@ def test_a_corrupted_archive_is_refused_as_corrupt_kept_untouched_and_not_extrac
     damaged[len(damaged) // 2] ^= 0xFF
     path = place_archive(tmp_path, bytes(damaged))
 
-    message = error_of(tmp_path, download=False)
+    message = error_of(SmallCIFAR10, tmp_path, download=False)
 
     assert "corrupt" in message and str(path) in message and "by hand" in message
     assert "MD5" in message and SmallCIFAR10.archive_md5 in message
@@ -233,20 +242,22 @@ def test_a_corrupted_archive_is_refused_as_corrupt_kept_untouched_and_not_extrac
 def test_a_truncated_archive_is_refused_and_not_extracted(tmp_path):
     place_archive(tmp_path, ARCHIVE[: len(ARCHIVE) // 2])
 
-    message = error_of(tmp_path, download=False)
+    message = error_of(SmallCIFAR10, tmp_path, download=False)
 
     assert "corrupt" in message and "MD5" in message
     assert os.listdir(tmp_path) == [ARCHIVE_NAME]
 
 
-# ----------------------------------------------------------------------------------- extraction
+# ------------------------------------------------------------------------------ extraction
+
+
 def test_an_extraction_that_fails_midway_leaves_no_folder_behind(tmp_path, monkeypatch):
     # A cut archive whose MD5 is taken as the published one, so that extraction itself meets the cut.
     cut = ARCHIVE[: len(ARCHIVE) * 3 // 4]
     monkeypatch.setattr(SmallCIFAR10, "archive_md5", md5_of(cut))
     place_archive(tmp_path, cut)
 
-    message = error_of(tmp_path, download=False)
+    message = error_of(SmallCIFAR10, tmp_path, download=False)
 
     assert f"could not extract {FOLDER}/ from {tmp_path / ARCHIVE_NAME}" in message
     assert os.listdir(tmp_path) == [ARCHIVE_NAME]  # neither the folder nor a temporary one
@@ -286,7 +297,7 @@ def test_a_member_with_an_absolute_name_or_dot_dot_is_refused_and_nothing_is_wri
     monkeypatch.setattr(SmallCIFAR10, "archive_md5", md5_of(data))
     place_archive(root, data)
 
-    message = error_of(root, download=False)
+    message = error_of(SmallCIFAR10, root, download=False)
 
     assert f"refused the member {name!r}" in message
     assert sorted(os.listdir(tmp_path)) == ["root"]
@@ -300,7 +311,7 @@ def test_a_link_in_the_archive_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(SmallCIFAR10, "archive_md5", md5_of(data))
     place_archive(tmp_path, data)
 
-    message = error_of(tmp_path, download=False)
+    message = error_of(SmallCIFAR10, tmp_path, download=False)
 
     assert "refused the member" in message and "a link" in message
     assert os.listdir(tmp_path) == [ARCHIVE_NAME]
@@ -311,17 +322,19 @@ def test_an_archive_without_the_batches_folder_is_refused(tmp_path, monkeypatch)
     monkeypatch.setattr(SmallCIFAR10, "archive_md5", md5_of(data))
     place_archive(tmp_path, data)
 
-    message = error_of(tmp_path, download=False)
+    message = error_of(SmallCIFAR10, tmp_path, download=False)
 
     assert f"holds no folder {FOLDER}/" in message
     assert os.listdir(tmp_path) == [ARCHIVE_NAME]
 
 
-# ------------------------------------------------------------------------------- where the files are
+# ------------------------------------------------------------------------------ where the files are
+
+
 def test_missing_files_with_download_false_are_named_with_the_folder_and_how_to_place_them(tmp_path):
     folder = tmp_path / "empty"
 
-    message = error_of(folder, download=False)
+    message = error_of(SmallCIFAR10, folder, download=False)
 
     assert f"neither {FOLDER}/ nor {ARCHIVE_NAME} is in {folder} and download=False" in message
     assert f"{SmallCIFAR10.mirrors[0]}{ARCHIVE_NAME}" in message and "by hand" in message
@@ -341,11 +354,7 @@ def test_without_root_the_files_are_looked_for_in_TINYCONV_DATA_cifar10(tmp_path
     assert SmallCIFAR10(download=False).root == str(tmp_path / "cifar10")
 
 
-# --------------------------------------------------------------------------------------- downloads
-@pytest.fixture
-def server():
-    with file_server() as running:
-        yield running
+# ------------------------------------------------------------------------------ downloads
 
 
 def serve(server, folder: str, data: bytes = ARCHIVE) -> str:
@@ -378,7 +387,7 @@ def test_download_rejects_a_corrupted_archive_and_leaves_nothing_behind(tmp_path
     damaged[100] ^= 0xFF
     monkeypatch.setattr(SmallCIFAR10, "mirrors", (serve(server, "kriz", bytes(damaged)),))
 
-    message = error_of(tmp_path)
+    message = error_of(SmallCIFAR10, tmp_path)
 
     assert f"could not download {ARCHIVE_NAME}" in message and "MD5" in message
     assert os.listdir(tmp_path) == []
@@ -389,7 +398,7 @@ def test_download_rejects_a_connection_cut_short_and_leaves_nothing_behind(tmp_p
     server.routes[f"/kriz/{ARCHIVE_NAME}"] = (ARCHIVE[:500], len(ARCHIVE))  # announces all, sends 500 bytes
     monkeypatch.setattr(SmallCIFAR10, "mirrors", (mirror,))
 
-    message = error_of(tmp_path)
+    message = error_of(SmallCIFAR10, tmp_path)
 
     assert f"after 500 of {len(ARCHIVE)} bytes" in message
     assert os.listdir(tmp_path) == []
@@ -399,7 +408,7 @@ def test_offline_download_names_the_archive_the_folder_and_how_to_place_it(tmp_p
     unreachable = closed_port_url("/~kriz/")
     monkeypatch.setattr(SmallCIFAR10, "mirrors", (unreachable,))
 
-    message = error_of(tmp_path)
+    message = error_of(SmallCIFAR10, tmp_path)
 
     assert message.startswith(f"SmallCIFAR10: could not download {ARCHIVE_NAME} into {tmp_path}")
     assert f"{unreachable}{ARCHIVE_NAME}" in message and "by hand" in message
@@ -407,12 +416,12 @@ def test_offline_download_names_the_archive_the_folder_and_how_to_place_it(tmp_p
     assert os.listdir(tmp_path) == []
 
 
-# -------------------------------------------------------------------------------- the real files
+# ------------------------------------------------------------------------------ the real files
+
+
 @pytest.fixture(scope="module")
 def real_train_set() -> CIFAR10:
-    folder = os.path.join(os.environ.get("TINYCONV_DATA", ""), "cifar10")
-    if not os.path.isdir(folder):
-        pytest.skip("set TINYCONV_DATA to a folder whose cifar10/ holds cifar-10-python.tar.gz")
+    real_data_folder("cifar10", "cifar-10-python.tar.gz")
     return CIFAR10(train=True, download=False)
 
 
@@ -422,11 +431,7 @@ def test_real_cifar10_has_50000_training_images_5000_of_each_class(real_train_se
 
 
 def test_real_training_pixels_have_the_channel_means_and_stds_used_to_normalize_them(real_train_set):
-    values = numpy.arange(256) / 255
     for channel in range(3):
-        # From the histogram of the channel's 51 million pixels: exact, and no float copy of the set.
-        counts = numpy.bincount(real_train_set.images[:, channel].ravel(), minlength=256)
-        mean = (counts * values).sum() / counts.sum()
-        std = numpy.sqrt((counts * (values - mean) ** 2).sum() / counts.sum())
+        mean, std = pixel_mean_and_std(real_train_set.images[:, channel])  # 51 million pixels each
         assert mean == pytest.approx(MEAN[channel], abs=1e-4)
         assert std == pytest.approx(STD[channel], abs=1e-4)

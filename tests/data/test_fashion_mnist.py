@@ -1,4 +1,5 @@
-"""FashionMNIST on small made-up files in the real format, with a local HTTP server as its mirror.
+"""FashionMNIST (tinyconv/data/fashion_mnist.py) on small made-up files in the real format, with a local
+HTTP server as its mirror.
 
 `SmallFashionMNIST` is FashionMNIST with the MD5 digests of small gzipped IDX files built here byte by
 byte (five training images, three test images, 28 x 28). Fashion-MNIST's authors publish MD5s of the
@@ -7,46 +8,36 @@ decompressed by hand is not used. At the end, tests on the real files, when TINY
 """
 
 import gzip
-import hashlib
 import os
-import struct
 
 import numpy
 import pytest
-from helpers import closed_port_url, file_server
+from helpers import closed_port_url
+from helpers.datasets import error_of, idx_bytes, md5_of, pattern_images, pixel_mean_and_std, real_data_folder
 
-from tinyconv.data import DatasetError, FashionMNIST
-from tinyconv.data.download import ChecksumError, check_digests
+from tinyconv.data import FashionMNIST
 
-
-def idx_bytes(array: numpy.ndarray) -> bytes:
-    """An IDX uint8 file written out by hand: 00 00 08 ndim, the sizes, the values."""
-    return bytes([0, 0, 8, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
-
-
-def pattern_images(count: int, start: int) -> numpy.ndarray:
-    """Images whose pixel (k, row, col) is (start + 50 k + 5 row + col) mod 256, so a mix-up shows."""
-    k, row, col = numpy.ogrid[:count, :28, :28]
-    return ((start + 50 * k + 5 * row + col) % 256).astype(numpy.uint8)
-
-
-def md5_of(data: bytes) -> str:
-    return hashlib.md5(data).hexdigest()
-
-
-TRAIN_IMAGES = pattern_images(5, start=10)
+TRAIN_IMAGES = pattern_images(5, start=10, image_step=50, row_step=5)
 TRAIN_LABELS = numpy.array([9, 0, 0, 3, 8], dtype=numpy.uint8)
-TEST_IMAGES = pattern_images(3, start=200)
+TEST_IMAGES = pattern_images(3, start=200, image_step=50, row_step=5)
 TEST_LABELS = numpy.array([9, 2, 1], dtype=numpy.uint8)
+
+
 CONTENTS = {
     "train-images-idx3-ubyte": idx_bytes(TRAIN_IMAGES),
     "train-labels-idx1-ubyte": idx_bytes(TRAIN_LABELS),
     "t10k-images-idx3-ubyte": idx_bytes(TEST_IMAGES),
     "t10k-labels-idx1-ubyte": idx_bytes(TEST_LABELS),
 }
+
+
 # mtime=0: the same bytes every run, so the MD5 of each .gz file is fixed, as a published file's is.
 GZIPPED = {name: gzip.compress(content, mtime=0) for name, content in CONTENTS.items()}
+
+
 TRAIN_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]
+
+
 TEST_FILES = ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 
 
@@ -62,25 +53,9 @@ def place(folder, names, gzipped=GZIPPED) -> None:
         (folder / (name + ".gz")).write_bytes(gzipped[name])
 
 
-def error_of(*args, **kwargs) -> str:
-    with pytest.raises(DatasetError) as caught:
-        SmallFashionMNIST(*args, **kwargs)
-    return str(caught.value)
+# ------------------------------------------------------------------------------ reading and checking
 
 
-# ---------------------------------------------------------------------------- the digest table
-def test_md5_checks_the_file_as_stored_and_sha256_checks_its_decompressed_content(tmp_path):
-    path = tmp_path / "labels.gz"
-    path.write_bytes(GZIPPED["t10k-labels-idx1-ubyte"])
-    content = CONTENTS["t10k-labels-idx1-ubyte"]
-
-    check_digests(path, md5=md5_of(GZIPPED["t10k-labels-idx1-ubyte"]))
-    check_digests(path, sha256=hashlib.sha256(content).hexdigest())
-    with pytest.raises(ChecksumError, match="the MD5 of the file is"):
-        check_digests(path, md5=md5_of(content))
-
-
-# ---------------------------------------------------------------------------- reading and checking
 def test_training_and_test_files_are_read_in_file_order(tmp_path):
     place(tmp_path, TRAIN_FILES + TEST_FILES)
 
@@ -130,7 +105,7 @@ def test_a_gz_file_whose_md5_differs_is_refused_as_corrupt_and_kept_untouched(tm
     damaged_gz = gzip.compress(bytes(damaged), mtime=0)
     place(tmp_path, TRAIN_FILES, gzipped={**GZIPPED, "train-images-idx3-ubyte": damaged_gz})
 
-    message = error_of(tmp_path, download=False)
+    message = error_of(SmallFashionMNIST, tmp_path, download=False)
 
     path = tmp_path / "train-images-idx3-ubyte.gz"
     assert "corrupt" in message and str(path) in message
@@ -144,7 +119,7 @@ def test_a_truncated_gz_file_is_refused_as_corrupt(tmp_path):
     path = tmp_path / "train-labels-idx1-ubyte.gz"
     path.write_bytes(GZIPPED["train-labels-idx1-ubyte"][:-8])
 
-    message = error_of(tmp_path, download=False)
+    message = error_of(SmallFashionMNIST, tmp_path, download=False)
 
     assert "corrupt" in message and str(path) in message and path.exists()
 
@@ -153,7 +128,7 @@ def test_decompressed_files_are_not_used_because_the_published_md5_checks_only_t
     for name in TRAIN_FILES:
         (tmp_path / name).write_bytes(CONTENTS[name])
 
-    message = error_of(tmp_path, download=False)
+    message = error_of(SmallFashionMNIST, tmp_path, download=False)
 
     assert f"are not in {tmp_path} and download=False" in message
     assert "Keep them gzipped" in message
@@ -162,7 +137,7 @@ def test_decompressed_files_are_not_used_because_the_published_md5_checks_only_t
 def test_missing_files_with_download_false_are_named_with_the_folder_and_how_to_place_them(tmp_path):
     folder = tmp_path / "empty"
 
-    message = error_of(folder, download=False)
+    message = error_of(SmallFashionMNIST, folder, download=False)
 
     assert "download=False" in message and str(folder) in message
     for name in TRAIN_FILES:
@@ -171,7 +146,9 @@ def test_missing_files_with_download_false_are_named_with_the_folder_and_how_to_
     assert not folder.exists()
 
 
-# ------------------------------------------------------------------------------- where the files are
+# ------------------------------------------------------------------------------ where the files are
+
+
 def test_without_root_the_files_are_looked_for_in_TINYCONV_DATA_fashion_mnist(tmp_path, monkeypatch):
     monkeypatch.setenv("TINYCONV_DATA", str(tmp_path))
     place(tmp_path / "fashion-mnist", TRAIN_FILES)
@@ -188,11 +165,7 @@ def test_root_without_the_files_but_with_a_fashion_mnist_subfolder_uses_the_subf
     assert SmallFashionMNIST(tmp_path, download=False).root == str(tmp_path / "fashion-mnist")
 
 
-# --------------------------------------------------------------------------------------- downloads
-@pytest.fixture
-def server():
-    with file_server() as running:
-        yield running
+# ------------------------------------------------------------------------------ downloads
 
 
 def serve(server, folder: str, names, gzipped=GZIPPED) -> str:
@@ -235,7 +208,7 @@ def test_download_rejects_a_truncated_file_and_leaves_nothing_behind(tmp_path, s
     server.routes[route] = server.routes[route][:-20]
     monkeypatch.setattr(SmallFashionMNIST, "mirrors", (mirror,))
 
-    message = error_of(tmp_path)
+    message = error_of(SmallFashionMNIST, tmp_path)
 
     assert "could not download train-images-idx3-ubyte.gz" in message and "MD5" in message
     assert os.listdir(tmp_path) == []
@@ -245,7 +218,7 @@ def test_offline_download_names_the_files_the_folder_and_how_to_place_them(tmp_p
     unreachable = closed_port_url("/fashion/")
     monkeypatch.setattr(SmallFashionMNIST, "mirrors", (unreachable,))
 
-    message = error_of(tmp_path)
+    message = error_of(SmallFashionMNIST, tmp_path)
 
     assert message.startswith("SmallFashionMNIST: could not download train-images-idx3-ubyte.gz")
     assert str(tmp_path) in message and "by hand" in message and "refused" in message.lower()
@@ -254,12 +227,12 @@ def test_offline_download_names_the_files_the_folder_and_how_to_place_them(tmp_p
     assert os.listdir(tmp_path) == []
 
 
-# -------------------------------------------------------------------------------- the real files
+# ------------------------------------------------------------------------------ the real files
+
+
 @pytest.fixture(scope="module")
 def real_train_set() -> FashionMNIST:
-    folder = os.path.join(os.environ.get("TINYCONV_DATA", ""), "fashion-mnist")
-    if not os.path.isdir(folder):
-        pytest.skip("set TINYCONV_DATA to a folder whose fashion-mnist/ holds the Fashion-MNIST .gz files")
+    real_data_folder("fashion-mnist", "the Fashion-MNIST .gz files")
     return FashionMNIST(train=True, download=False)
 
 
@@ -269,11 +242,7 @@ def test_real_fashion_mnist_has_60000_training_images_6000_of_each_class(real_tr
 
 
 def test_real_training_pixels_have_the_mean_and_std_used_to_normalize_them(real_train_set):
-    # From the histogram of the 47 million pixels: exact, and no float copy of the whole set.
-    counts = numpy.bincount(real_train_set.images.ravel(), minlength=256)
-    values = numpy.arange(256) / 255
-    mean = (counts * values).sum() / counts.sum()
-    std = numpy.sqrt((counts * (values - mean) ** 2).sum() / counts.sum())
+    mean, std = pixel_mean_and_std(real_train_set.images)  # the 47 million pixels
 
     assert mean == pytest.approx(FashionMNIST.mean, abs=1e-4)
     assert std == pytest.approx(FashionMNIST.std, abs=1e-4)

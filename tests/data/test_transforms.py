@@ -1,4 +1,6 @@
-"""RandomHorizontalFlip, Normalize and Compose: batch transforms checked against NumPy formulas."""
+"""The batch transforms (tinyconv/data/transforms.py): RandomCrop, RandomHorizontalFlip, Normalize and
+Compose, checked against NumPy formulas; the random ones repeatable under manual_seed.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +11,75 @@ import tinyconv
 from tinyconv.data import Compose, Normalize, RandomCrop, RandomHorizontalFlip
 
 
-def numbered_batch(batch: int, channels: int, height: int, width: int) -> numpy.ndarray:
-    """Images whose pixels are all different, so no image equals its own mirror image."""
+def numbered_batch(batch: int, channels: int, height: int, width: int, start: int = 0) -> numpy.ndarray:
+    """Images whose pixels are all different (start, start + 1, ...), so a crop reveals exactly where it
+    was cut and no image equals its own mirror image."""
     size = batch * channels * height * width
-    return numpy.arange(size).reshape(batch, channels, height, width).astype(numpy.int64)
+    return (numpy.arange(size).reshape(batch, channels, height, width) + start).astype(numpy.int64)
 
 
-# ------------------------------------------------------------------------- RandomHorizontalFlip
+# ------------------------------------------------------------------------------ RandomCrop
+
+
+def offsets_of(crop: numpy.ndarray, padded: numpy.ndarray) -> list:
+    """Every (top, left) at which `crop` appears inside `padded` (both 2-D)."""
+    size = crop.shape[0]
+    return [
+        (top, left)
+        for top in range(padded.shape[0] - size + 1)
+        for left in range(padded.shape[1] - size + 1)
+        if numpy.array_equal(padded[top : top + size, left : left + size], crop)
+    ]
+
+
+def test_each_crop_is_a_window_of_its_own_zero_padded_image():
+    images = numbered_batch(16, 1, 6, 5, start=1)
+    tinyconv.manual_seed(0)
+    crops = RandomCrop(5, padding=2)(images)
+    assert crops.shape == (16, 1, 5, 5) and crops.dtype == images.dtype
+    seen = set()
+    for image, crop in zip(images[:, 0], crops[:, 0]):
+        padded = numpy.pad(image, 2)
+        found = offsets_of(crop, padded)
+        assert len(found) == 1, "the crop must be a window of this image's padded version"
+        seen.add(found[0])
+    assert len(seen) > 1, "16 images should not all get the same shift"
+
+
+def test_padding_uses_the_fill_value():
+    images = numpy.ones((200, 1, 4, 4), dtype=numpy.uint8)
+    tinyconv.manual_seed(1)
+    crops = RandomCrop(4, padding=1, fill=7)(images)
+    assert set(numpy.unique(crops)) == {1, 7}  # some crops reach into the border, all keep some image
+
+
+def test_no_padding_and_full_size_leaves_the_images_unchanged():
+    images = numbered_batch(3, 1, 4, 4, start=1)
+    numpy.testing.assert_array_equal(RandomCrop(4)(images), images)
+
+
+def test_manual_seed_makes_the_crops_repeatable():
+    images = numbered_batch(8, 1, 10, 10, start=1)
+    tinyconv.manual_seed(5)
+    first = RandomCrop(8, padding=1)(images)
+    tinyconv.manual_seed(5)
+    numpy.testing.assert_array_equal(RandomCrop(8, padding=1)(images), first)
+
+
+@pytest.mark.parametrize(
+    "arguments, images, message",
+    [
+        ((9,), numpy.zeros((1, 1, 8, 8)), "does not fit"),
+        ((4, -1), numpy.zeros((1, 1, 8, 8)), "padding must be a non-negative int"),
+        ((0,), numpy.zeros((1, 1, 8, 8)), "size must be a positive int"),
+        ((4,), numpy.zeros((8, 8)), r"expected a batch \(B, C, H, W\)"),
+    ],
+)
+def test_crop_bad_arguments_get_a_clear_error(arguments, images, message):
+    with pytest.raises(ValueError, match=message):
+        RandomCrop(*arguments)(images)
+
+
 def test_flip_mirrors_exactly_the_images_it_flips_left_to_right_and_leaves_the_others():
     images = numbered_batch(32, 3, 4, 5)
     tinyconv.manual_seed(0)
@@ -92,7 +156,6 @@ def test_flip_refuses_an_array_that_is_not_a_batch():
         RandomHorizontalFlip()(numpy.zeros((3, 4, 4)))
 
 
-# ------------------------------------------------------------------------------------ Normalize
 def test_normalize_subtracts_each_channels_mean_and_divides_by_its_std():
     images = numpy.random.default_rng(0).uniform(0, 1, size=(2, 3, 4, 5)).astype(numpy.float32)
     mean, std = [0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616]
@@ -141,7 +204,6 @@ def test_normalize_refuses_bad_mean_and_std(mean, std, message):
         Normalize(mean, std)
 
 
-# -------------------------------------------------------------------------------------- Compose
 def test_compose_applies_the_transforms_in_the_order_given():
     images = numpy.ones((1, 1, 2, 2))
 

@@ -1,4 +1,6 @@
-"""The IDX reader and writer: the byte layout, round trips, and clear errors for damaged files."""
+"""The IDX reader and writer (tinyconv/data/idx.py): the byte layout, round trips, and clear errors for
+damaged files.
+"""
 
 import gzip
 import struct
