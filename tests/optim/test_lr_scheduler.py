@@ -228,8 +228,7 @@ def test_schedulers_refuse_bad_arguments(make, error, message):
 # ------------------------------------------------------------------------------ against torch
 
 
-def test_step_lr_matches_torch_over_several_periods():
-    torch = pytest.importorskip("torch")
+def test_step_lr_matches_torch_over_several_periods(torch):
     ours = schedule(StepLR(two_group_sgd(), step_size=3, gamma=0.3), 13)
     theirs = torch_schedule(torch, torch.optim.lr_scheduler.StepLR, (0.1, 0.02), 13, step_size=3, gamma=0.3)
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
@@ -237,8 +236,7 @@ def test_step_lr_matches_torch_over_several_periods():
 
 @pytest.mark.parametrize("eta_min", [0.0, 0.005])
 @pytest.mark.parametrize("t_max", [1, 4, 7])
-def test_cosine_lr_matches_torch_past_t_max(t_max, eta_min):
-    torch = pytest.importorskip("torch")
+def test_cosine_lr_matches_torch_past_t_max(torch, t_max, eta_min):
     epochs = 5 * t_max + 2  # two and a half periods of 2 * T_max
     ours = schedule(CosineAnnealingLR(two_group_sgd(), T_max=t_max, eta_min=eta_min), epochs)
     theirs = torch_schedule(
