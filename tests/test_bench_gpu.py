@@ -1,5 +1,5 @@
 """benchmarks/bench_gpu.py without a GPU: its arithmetic by hand, its refusal to run without a GPU, and
-its whole code path run once at tiny sizes on the CUDA emulator (tests/cuda_emulator.py).
+its whole code path run once at tiny sizes on the CUDA emulator (tests/backend/cuda_emulator.py).
 
 The emulated run proves the plumbing only (the cases, the checks against float64, the tables, the JSON);
 its times mean nothing. The numbers themselves need a GPU: `python benchmarks/bench_gpu.py` there.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cuda_emulator import compiler_available, install
+from backend.cuda_emulator import compiler_available, install
 
 import tinyconv.functional as F
 import tinyconv.functional.conv as conv_module

@@ -1,8 +1,11 @@
-"""save / load: round trips, and an interrupted save never leaves a file that looks valid."""
+"""save / load (tinyconv/serialization.py): round trips, an interrupted save never leaves a file that
+looks valid, and a checkpoint gets the permissions open() would give.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 
 import numpy as np
 import pytest
@@ -42,6 +45,13 @@ def test_an_interrupted_first_save_leaves_no_file_at_all(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         atomic_write(tmp_path / "new.ckpt", write_half_then_fail)
     assert os.listdir(tmp_path) == []
+
+
+def test_saved_checkpoints_get_the_permissions_open_would_give(tmp_path):
+    tinyconv.save({"epoch": 1}, tmp_path / "model.ckpt")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(os.stat(tmp_path / "model.ckpt").st_mode) == 0o666 & ~umask
 
 
 def test_model_state_dict_survives_a_save_load_round_trip(tmp_path):

@@ -1,0 +1,1 @@
+"""Tests of tinyconv/models: one file per model, and summary."""
