@@ -48,7 +48,7 @@ from typing import NamedTuple
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # tinyconv from this checkout; tests/helpers.py
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # tinyconv from this checkout; tests/helpers/
 
 import tinyconv  # noqa: E402
 import tinyconv.functional as F  # noqa: E402
@@ -594,7 +594,7 @@ def error_summary(gemm_rows: list[dict], conv_rows: list[dict]) -> str:
     cublas = max(r["cublas_error"] for r in gemm_rows)
     line = f"largest relative error against float64: tinyconv {ours:.1e}, cuBLAS {cublas:.1e}"
     if ours > 1e-4:
-        line += "; tinyconv's results are WRONG (run tests/test_gpu.py)"
+        line += "; tinyconv's results are WRONG (run tests/backend/test_gpu.py)"
     if cublas > 5e-5:
         line += "; cuBLAS's are near TF32's 3e-4: TF32 was not off"
     return line
