@@ -75,7 +75,7 @@ def test_lrn_keeps_float32():
     assert y.dtype == np.float32
 
 
-# (shape, size): every size of the issue, an even size, windows wider than the channels, 3-D to 5-D
+# (shape, size): sizes 1 to 5, even sizes, windows wider than the channels, 3-D to 5-D
 LRN_GRADCHECK_CASES = {
     "size 1": ((2, 4, 3), 1),
     "size 2 (even), batch 1": ((1, 5, 2, 3), 2),

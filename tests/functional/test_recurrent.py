@@ -126,7 +126,7 @@ GRADCHECK_CASES = {
 
 def gradcheck_case(kind: str, case: str) -> tuple:
     """(fn, inputs) for gradcheck: the fused cell as a function of every tensor it has (the biases of a
-    cell built without them are left out). tests/gpu_checks.py reruns these on the GPU."""
+    cell built without them are left out). tests/backend/gpu_checks.py reruns these on the GPU."""
     tensors = cell_tensors(kind, **GRADCHECK_CASES[case])
     positions = [k for k, t in enumerate(tensors) if t is not None]
 
