@@ -9,9 +9,10 @@ demo, lives here, one plain function per job:
     --out        check_out_folder (before the first epoch), remove_stale_temporaries
     data         open_dataset (the library's message plus the demo's --data-dir flag), take_first
     one epoch    progress_bar, EpochStats, count_correct, stop_if_not_finite, evaluate, epoch_line
-    checkpoints  save_checkpoint, read_checkpoint, resume_checkpoint, restore
+    checkpoints  save_checkpoint, read_checkpoint (+ non_finite_arrays), resume_checkpoint, restore,
+                 make_optimizer (--optimizer)
     pictures     curves_figure, save_figure
-    the end      count_parameters, time_and_memory_line
+    the end      count_parameters, peak_memory_mib, time_and_memory_line
 
 Expected failures (no dataset, a bad checkpoint, an --out folder that cannot be written, a loss that
 became NaN) end the demo with `sys.exit(message)`: Python prints the message, a paragraph that says what
@@ -166,8 +167,8 @@ def remove_stale_temporaries(folder: str, names: list) -> list:
 
 
 # ------------------------------------------------------------------------------------------ data
-def open_dataset(name: str, data_dir: str | None, train: bool, transform=None):
-    """The training (train=True) or test set of DATASETS[name], read from `data_dir`.
+def open_dataset(name: str, data_dir: str | None, train: bool, transform=None) -> MNIST:
+    """The training (train=True) or test set of DATASETS[name] (MNIST or a subclass), read from `data_dir`.
 
     If the files are missing, corrupt or cannot be downloaded, exit with the library's message (which
     says where it looked and how to place the files by hand) and the demo's own flag for the folder.
