@@ -1,9 +1,10 @@
 """Every kernels/*.cu compiles with nvcc for the GPUs tinyconv targets, so a broken kernel fails the
 tests even on a machine without a GPU (.ci/run compiles them too).
 
-Each file is compiled to PTX for sm_80 (A100) and sm_90 (H100), in both element types backend/cuda.py
-builds (-DSCALAR=float and -DSCALAR=double), with warnings as errors, and its PTX must hold every
-extern "C" kernel of the source under its own name: that is what cupy.RawModule.get_function looks up.
+Each file is compiled to PTX for sm_80 (A100) and sm_90 (H100), in both element types
+backend/cuda_kernels.py builds (-DSCALAR=float and -DSCALAR=double), with warnings as errors, and its PTX
+must hold every extern "C" kernel of the source under its own name: that is what
+cupy.RawModule.get_function looks up.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import subprocess
 
 import pytest
 
-from tinyconv.backend.cuda import kernel_dir
+from tinyconv.backend.cuda_kernels import kernel_dir
 
 NVCC = shutil.which("nvcc")
 KERNELS = sorted(kernel_dir().glob("*.cu"))

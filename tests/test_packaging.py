@@ -1,5 +1,6 @@
 """The wheel carries the CUDA sources: kernels/*.cu go in as tinyconv/kernels/*.cu (setup.py), the first
-place backend/cuda.py: kernel_dir() looks, so an installed tinyconv finds its kernels without a checkout.
+place backend/cuda_kernels.py: kernel_dir() looks, so an installed tinyconv finds its kernels without a
+checkout.
 
 The wheel is built offline from a copy of the sources (so the build leaves nothing in the working tree),
 with the setuptools already installed here.
@@ -72,7 +73,7 @@ def test_an_unpacked_wheel_finds_its_kernels_without_the_checkout(wheel, tmp_pat
     wheel.extractall(tmp_path)  # what installing a pure-Python wheel amounts to
     code = (
         f"import sys; sys.path.insert(0, {str(tmp_path)!r}); "
-        "from tinyconv.backend.cuda import kernel_dir; print(kernel_dir())"
+        "from tinyconv.backend.cuda_kernels import kernel_dir; print(kernel_dir())"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert run.stdout.strip() == str(tmp_path / "tinyconv" / "kernels"), run.stderr

@@ -1,11 +1,12 @@
 """The GPU checks that test_gpu.py (real CuPy on a GPU) and test_cuda_emulated.py (the CPU emulator),
-beside this file, both run: every CUDA kernel against its NumPy twin, max pooling of tied inputs against
-the CPU's F.max_pool2d, then layers and a network against the CPU, and float64 gradient checks on the
-device.
+beside this file, both run: every CUDA kernel against the CPU code of the same computation, max pooling
+of tied and NaN inputs against the CPU's F.max_pool2d, then layers and a network against the CPU, and
+float64 gradient checks on the device.
 
-A kernel check takes `device`, the CuPy module (or its stand-in), builds random float32 or float64 inputs on
-the host, runs the launcher of tinyconv/backend/cuda.py on device copies, and compares with the twin of
-the same name in tinyconv/backend/cpu.py run in float64 on the same values. The error measure is
+A kernel check takes `device`, the CuPy module (or its stand-in), builds random float32 or float64 inputs
+on the host, runs the launcher of tinyconv/backend/cuda_kernels.py on device copies, and compares with the
+function of the same name in tinyconv/backend/cpu.py (the one CPU implementation, which is also what
+trains on the CPU) run in float64 on the same values. The error measure is
 
     relative_error(got, reference) = max |got - reference| / max |reference|
 
@@ -41,7 +42,7 @@ from nn.test_pooling import PARAMETER_FREE_LAYERS as PARAMETER_FREE_POOLING_LAYE
 import tinyconv
 import tinyconv.functional as F
 from tinyconv import Tensor, nn, optim
-from tinyconv.backend import cpu, cuda, set_gpu_matmul
+from tinyconv.backend import cpu, cuda_kernels, set_gpu_matmul
 from tinyconv.gradcheck import gradcheck
 from tinyconv.models import LeNet5
 
@@ -129,7 +130,7 @@ BIAS_RELU_CASES = {
 def check_im2col(device, case, dtype) -> None:
     x_shape, *window = WINDOW_CASES[case]
     x = random(x_shape, dtype)
-    col = cuda.im2col(device.asarray(x), *window)
+    col = cuda_kernels.im2col(device.asarray(x), *window)
     assert col.dtype == dtype
     assert relative_error(host(col), cpu.im2col(x.astype(np.float64), *window)) == 0  # copies are exact
 
@@ -138,7 +139,7 @@ def check_col2im(device, case, dtype) -> None:
     x_shape, *window = WINDOW_CASES[case]
     col_shape = cpu.im2col(np.zeros(x_shape), *window).shape
     col = random(col_shape, dtype, seed=1)
-    dx = cuda.col2im(device.asarray(col), x_shape, *window)
+    dx = cuda_kernels.col2im(device.asarray(col), x_shape, *window)
     reference = cpu.col2im(col.astype(np.float64), x_shape, *window)
     assert relative_error(host(dx), reference) < TOLERANCE[dtype]
 
@@ -157,7 +158,7 @@ def check_matmul(device, case, dtype) -> None:
     # has to follow its strides (as in conv's backward and in Linear, where weight.T is a view).
     a = random(swap_last(a_shape) if transpose_a else a_shape, dtype, seed=2)
     b = random(swap_last(b_shape) if transpose_b else b_shape, dtype, seed=3)
-    c = cuda.matmul(
+    c = cuda_kernels.matmul(
         transposed_view(device.asarray(a), transpose_a), transposed_view(device.asarray(b), transpose_b)
     )
     reference = transposed_view(a.astype(np.float64), transpose_a) @ transposed_view(
@@ -170,7 +171,7 @@ def check_matmul(device, case, dtype) -> None:
 def check_max_pool_forward(device, case, dtype) -> None:
     x_shape, *window = POOL_CASES[case]
     x = random(x_shape, dtype)
-    y, argmax = cuda.max_pool2d_forward(device.asarray(x), *window)
+    y, argmax = cuda_kernels.max_pool2d_forward(device.asarray(x), *window)
     y_reference, argmax_reference = cpu.max_pool2d_forward(x.astype(np.float64), *window)
     assert relative_error(host(y), y_reference) == 0  # the maximum is one of the inputs, exactly
     np.testing.assert_array_equal(host(argmax), argmax_reference)
@@ -181,7 +182,7 @@ def check_max_pool_backward(device, case, dtype) -> None:
     x = random(x_shape, dtype)
     _, argmax = cpu.max_pool2d_forward(x, *window)
     grad_out = random(argmax.shape, dtype, seed=1)
-    dx = cuda.max_pool2d_backward(device.asarray(grad_out), device.asarray(argmax), x_shape, *window)
+    dx = cuda_kernels.max_pool2d_backward(device.asarray(grad_out), device.asarray(argmax), x_shape, *window)
     reference = cpu.max_pool2d_backward(grad_out.astype(np.float64), argmax, x_shape, *window)
     assert relative_error(host(dx), reference) < TOLERANCE[dtype]
 
@@ -225,7 +226,7 @@ def check_max_pool_ties_match_the_cpu(device, case, dtype) -> None:
 def check_avg_pool_forward(device, case, dtype) -> None:
     x_shape, *window = POOL_CASES[case]
     x = random(x_shape, dtype)
-    y = cuda.avg_pool2d_forward(device.asarray(x), *window)
+    y = cuda_kernels.avg_pool2d_forward(device.asarray(x), *window)
     assert relative_error(host(y), cpu.avg_pool2d_forward(x.astype(np.float64), *window)) < TOLERANCE[dtype]
 
 
@@ -233,7 +234,7 @@ def check_avg_pool_backward(device, case, dtype) -> None:
     x_shape, *window = POOL_CASES[case]
     out_shape = cpu.avg_pool2d_forward(np.zeros(x_shape), *window).shape
     grad_out = random(out_shape, dtype, seed=1)
-    dx = cuda.avg_pool2d_backward(device.asarray(grad_out), x_shape, *window)
+    dx = cuda_kernels.avg_pool2d_backward(device.asarray(grad_out), x_shape, *window)
     reference = cpu.avg_pool2d_backward(grad_out.astype(np.float64), x_shape, *window)
     assert relative_error(host(dx), reference) < TOLERANCE[dtype]
 
@@ -241,7 +242,7 @@ def check_avg_pool_backward(device, case, dtype) -> None:
 def check_lrn_forward(device, case, dtype) -> None:
     x_shape, *constants = LRN_CASES[case]
     x = random(x_shape, dtype)
-    y, scale = cuda.lrn_forward(device.asarray(x), *constants)
+    y, scale = cuda_kernels.lrn_forward(device.asarray(x), *constants)
     y_reference, scale_reference = cpu.lrn_forward(x.astype(np.float64), *constants)
     assert relative_error(host(y), y_reference) < TOLERANCE[dtype]
     assert relative_error(host(scale), scale_reference) < TOLERANCE[dtype]
@@ -251,7 +252,7 @@ def check_lrn_backward(device, case, dtype) -> None:
     x_shape, size, alpha, beta, k = LRN_CASES[case]
     x, grad_out = random(x_shape, dtype), random(x_shape, dtype, seed=1)
     _, scale = cpu.lrn_forward(x, size, alpha, beta, k)
-    dx = cuda.lrn_backward(*(device.asarray(a) for a in (grad_out, x, scale)), size, alpha, beta)
+    dx = cuda_kernels.lrn_backward(*(device.asarray(a) for a in (grad_out, x, scale)), size, alpha, beta)
     as64 = [a.astype(np.float64) for a in (grad_out, x, scale)]
     assert relative_error(host(dx), cpu.lrn_backward(*as64, size, alpha, beta)) < TOLERANCE[dtype]
 
@@ -259,7 +260,7 @@ def check_lrn_backward(device, case, dtype) -> None:
 def check_bias_relu_forward(device, case, dtype) -> None:
     x_shape = BIAS_RELU_CASES[case]
     x, bias = random(x_shape, dtype), random(x_shape[1], dtype, seed=1)
-    y = cuda.bias_relu_forward(device.asarray(x), device.asarray(bias))
+    y = cuda_kernels.bias_relu_forward(device.asarray(x), device.asarray(bias))
     reference = cpu.bias_relu_forward(x.astype(np.float64), bias.astype(np.float64))
     assert relative_error(host(y), reference) < TOLERANCE[dtype]
 
@@ -268,7 +269,7 @@ def check_bias_relu_backward(device, case, dtype) -> None:
     x_shape = BIAS_RELU_CASES[case]
     y = np.maximum(random(x_shape, dtype), 0)
     grad_out = random(x_shape, dtype, seed=1)
-    grad_x, grad_bias = cuda.bias_relu_backward(device.asarray(grad_out), device.asarray(y))
+    grad_x, grad_bias = cuda_kernels.bias_relu_backward(device.asarray(grad_out), device.asarray(y))
     grad_x_reference, grad_bias_reference = cpu.bias_relu_backward(grad_out.astype(np.float64), y)
     assert relative_error(host(grad_x), grad_x_reference) == 0
     assert relative_error(host(grad_bias), grad_bias_reference) < TOLERANCE[dtype]
@@ -304,13 +305,15 @@ def parametrize_kernel_checks(dtypes=(np.float32, np.float64)):
 
 def check_matmul_with_tile(device, monkeypatch, case, tile) -> None:
     """check_matmul in float32 with the GEMM tile forced, whatever gemm_tile would choose."""
-    monkeypatch.setattr(cuda, "gemm_tile", lambda *sizes: tile)
+    monkeypatch.setattr(cuda_kernels, "gemm_tile", lambda *sizes: tile)
     check_matmul(device, case, np.float32)
 
 
 def parametrize_tiles():
     """pytest.mark.parametrize over both GEMM tiles and every GEMM case, as (case, tile)."""
-    values = [(case, tile) for tile in (cuda.SMALL_TILE, cuda.LARGE_TILE) for case in GEMM_CASES]
+    values = [
+        (case, tile) for tile in (cuda_kernels.SMALL_TILE, cuda_kernels.LARGE_TILE) for case in GEMM_CASES
+    ]
     return pytest.mark.parametrize(
         "case, tile", values, ids=[f"{tile.kernel}-{case}" for case, tile in values]
     )
@@ -354,9 +357,9 @@ def device_leaf(array: np.ndarray, dtype=np.float32) -> Tensor:
 
 def kernels_launched_by(run) -> collections.Counter:
     """Run `run()` and return how many times it launched each of tinyconv's kernels."""
-    before = collections.Counter(cuda.launch_counts)
+    before = collections.Counter(cuda_kernels.launch_counts)
     run()
-    return cuda.launch_counts - before
+    return cuda_kernels.launch_counts - before
 
 
 def compare_with_the_cpu(function, arrays: list, grad_out: np.ndarray) -> collections.Counter:

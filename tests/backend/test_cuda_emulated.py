@@ -20,8 +20,9 @@ from backend.gpu_checks import (
     parametrize_kernel_checks,
     parametrize_tiles,
 )
-from tinyconv.backend import cuda
-from tinyconv.backend.cuda import kernel_dir
+from tinyconv import checks
+from tinyconv.backend import cuda_kernels
+from tinyconv.backend.cuda_kernels import kernel_dir
 
 pytestmark = pytest.mark.skipif(not compiler_available(), reason="the CUDA emulator needs g++ (not found)")
 
@@ -79,12 +80,12 @@ def test_the_emulator_catches_a_gemm_that_misses_a_barrier(device, barrier):
         for seed, shape in ((0, (40, 70)), (1, (70, 50)))
     )
     c = device.zeros((40, 50), dtype=np.float32)
-    plan = cuda.gemm_plan((), 40, 50, 70, (70, 1), (50, 1))
+    plan = cuda_kernels.gemm_plan((), 40, 50, 70, (70, 1), (50, 1))
     kernel = device.RawModule(code=source).get_function("gemm_small")
     kernel(
-        cuda.gemm_grid(40, 50, 1, cuda.SMALL_TILE),
+        cuda_kernels.gemm_grid(40, 50, 1, cuda_kernels.SMALL_TILE),
         (256,),
-        (device.asarray(a), device.asarray(b), c) + cuda.int32(*plan),
+        (device.asarray(a), device.asarray(b), c) + cuda_kernels.int32(*plan),
     )
     assert np.abs(c - a @ b).max() > 1.0
 
@@ -100,22 +101,22 @@ def test_the_emulator_refuses_a_python_int_where_a_kernel_takes_an_int(device):
 
 
 def pooled_shape(x_shape, kernel, stride, padding) -> tuple:
-    return tuple(x_shape[:2]) + cuda.pooled_size(x_shape, kernel, stride, padding)
+    return tuple(x_shape[:2]) + cuda_kernels.pooled_size(x_shape, kernel, stride, padding)
 
 
 # Each launch reads or writes an array larger than its threads cover. (launcher, its arguments)
 LARGER_ARRAY_CASES = {
     "im2col: input 1200, window matrix 140 (stride 3, kernel 1)": (
-        lambda device: cuda.im2col(device.zeros((1, 1, 40, 30)), (1, 1), (3, 3), (0, 0))
+        lambda device: cuda_kernels.im2col(device.zeros((1, 1, 40, 30)), (1, 1), (3, 3), (0, 0))
     ),
     "max_pool2d: input 1200, output 140": (
-        lambda device: cuda.max_pool2d_forward(device.zeros((1, 1, 40, 30)), (1, 1), (3, 3), (0, 0))
+        lambda device: cuda_kernels.max_pool2d_forward(device.zeros((1, 1, 40, 30)), (1, 1), (3, 3), (0, 0))
     ),
     "avg_pool2d: input 1200, output 140": (
-        lambda device: cuda.avg_pool2d_forward(device.zeros((1, 1, 40, 30)), (1, 1), (3, 3), (0, 0))
+        lambda device: cuda_kernels.avg_pool2d_forward(device.zeros((1, 1, 40, 30)), (1, 1), (3, 3), (0, 0))
     ),
     "max_pool2d backward: dx 961, grad_out and argmax 1024 (padding 1)": (
-        lambda device: cuda.max_pool2d_backward(
+        lambda device: cuda_kernels.max_pool2d_backward(
             device.zeros(pooled_shape((1, 1, 31, 31), (2, 2), (1, 1), (1, 1))),
             device.zeros(pooled_shape((1, 1, 31, 31), (2, 2), (1, 1), (1, 1)), dtype=np.int32),
             (1, 1, 31, 31),
@@ -130,7 +131,7 @@ LARGER_ARRAY_CASES = {
 @pytest.mark.parametrize("launch", LARGER_ARRAY_CASES.values(), ids=LARGER_ARRAY_CASES.keys())
 def test_a_launch_is_refused_when_any_array_it_indexes_is_past_the_int_limit(device, monkeypatch, launch):
     """The limit scaled down from 2**31 - 1 to 2**10 - 1, so the arrays stay small."""
-    monkeypatch.setattr(cuda, "INT32_MAX", 2**10 - 1)
+    monkeypatch.setattr(checks, "INT32_MAX", 2**10 - 1)
     with pytest.raises(ValueError, match="is more than tinyconv's CUDA kernels can index"):
         launch(device)
 
@@ -145,5 +146,5 @@ def test_a_kernel_is_looked_up_once_and_its_function_reused(device, monkeypatch)
     )
     grad_out, y = device.ones((2, 3), dtype=np.float32), device.ones((2, 3), dtype=np.float32)
     for _ in range(3):
-        cuda.bias_relu_backward(grad_out, y)
+        cuda_kernels.bias_relu_backward(grad_out, y)
     assert looked_up == ["relu_backward"]

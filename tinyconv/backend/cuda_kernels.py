@@ -30,8 +30,8 @@ from typing import NamedTuple
 
 import numpy
 
+from tinyconv import checks
 from tinyconv.backend.array_module import cupy_module
-from tinyconv.checks import INT32_MAX, check_int32
 from tinyconv.shapes import conv_output_size, pooled_size
 
 THREADS_PER_BLOCK = 256  # every kernel runs 1-D blocks of 256 threads
@@ -69,13 +69,13 @@ def check_elementwise_launch(name: str, total: int, array_sizes, threads: int = 
     the second follows from the first (256 divides 2**31), but not with every block size.
     """
     last = last_thread_index(total, threads)
-    if last > INT32_MAX:
+    if last > checks.INT32_MAX:
         raise ValueError(
             f"{name}: {total:,} elements in blocks of {threads} threads need thread indices up to {last:,}, "
-            f"more than a 32-bit int holds ({INT32_MAX:,}); split the batch"
+            f"more than a 32-bit int holds ({checks.INT32_MAX:,}); split the batch"
         )
     for size in array_sizes:
-        check_int32(name, size)
+        checks.check_int32(name, size)
 
 
 def largest_offset(shape: tuple, strides: tuple) -> int:
@@ -383,7 +383,7 @@ def gemm(cupy, a, b, c) -> None:
         a, b = cupy.ascontiguousarray(a), cupy.ascontiguousarray(b)
         plan = gemm_plan(batch_shape, m, n, k, element_strides(a), element_strides(b))
     for name, array in (("a", a), ("b", b), ("the result", c)):
-        check_int32(f"matmul: {name}", largest_offset(array.shape, element_strides(array)) + 1)
+        checks.check_int32(f"matmul: {name}", largest_offset(array.shape, element_strides(array)) + 1)
     tile = gemm_tile(plan.m, plan.n, plan.batch, multiprocessor_count(cupy, cupy.cuda.Device().id))
     grid = gemm_grid(plan.m, plan.n, plan.batch, tile)
     launch("gemm", tile.kernel, c.dtype, grid, (a, b, c) + int32(*plan))
