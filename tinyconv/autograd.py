@@ -41,13 +41,37 @@ def no_grad():
 
     Use it for evaluation and for parameter updates. Works as `with no_grad():` and as a decorator.
     """
-    global _grad_enabled
-    previous = _grad_enabled
-    _grad_enabled = False
-    try:
+    with set_grad_enabled(False):
         yield
-    finally:
-        _grad_enabled = previous
+
+
+@contextlib.contextmanager
+def enable_grad():
+    """Record the graph again inside a `no_grad()` block (as torch.enable_grad)."""
+    with set_grad_enabled(True):
+        yield
+
+
+def inference_mode(mode: bool = True):
+    """PyTorch's inference_mode: here the same as no_grad() (or, with mode=False, enable_grad())."""
+    return no_grad() if mode else enable_grad()
+
+
+class set_grad_enabled:
+    """Turn recording on or off, as torch.set_grad_enabled: as a call, `set_grad_enabled(False)`, it
+    switches at once; as `with set_grad_enabled(mode):` it switches back at the end of the block."""
+
+    def __init__(self, mode: bool):
+        global _grad_enabled
+        self.previous = _grad_enabled
+        _grad_enabled = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception) -> None:
+        global _grad_enabled
+        _grad_enabled = self.previous
 
 
 class Function:
@@ -71,6 +95,19 @@ class Function:
     `grad_fn` and the Function remembers its inputs: that link is the graph.
     """
 
+    def __init_subclass__(cls, **kwargs):
+        """Checked once, when a subclass is defined: PyTorch's way of writing a Function (static
+        methods and a ctx) does not run here, and says so at once, with the form that does."""
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            raise TypeError(PYTORCH_STYLE_FUNCTION.format(name=cls.__name__))
+
+    @classmethod
+    def apply(cls, *inputs):
+        """`MyFunction.apply(x, y)`, PyTorch's spelling of `MyFunction()(x, y)` (for a Function whose
+        __init__ takes no arguments)."""
+        return cls()(*inputs)
+
     def __call__(self, *inputs):
         # Which inputs a gradient must reach; a backward may skip the work for the others
         # (the first conv layer, for instance, never needs the gradient of the images).
@@ -85,14 +122,21 @@ class Function:
 
         if _grad_enabled and any(self.needs_input_grad):
             self.inputs = inputs
+            # The inputs' version counters now: backward checks that nothing it needs was changed
+            # in place since (see check_unchanged).
+            self.input_versions = [t._version if isinstance(t, Tensor) else 0 for t in inputs]
+            for t, needed in zip(inputs, self.needs_input_grad):
+                if needed:
+                    t._uses += 1  # for ops/inplace.py: a used tensor must not take a new history
             # Weak references: a strong one would make a cycle (tensor -> grad_fn -> tensor) that
             # keeps large activations alive until Python's cycle collector happens to run.
             self.outputs = [weakref.ref(t) for t in output_tensors]
             self.output_specs = [(t.shape, t.dtype) for t in output_tensors]
             self.released = False
             for t in output_tensors:
-                t.requires_grad = True
-                t.grad_fn = self
+                if t.dtype.kind == "f":  # indices and masks (max's argmax, say) get no gradient
+                    t.requires_grad = True
+                    t.grad_fn = self
         return output_tensors if isinstance(result, tuple) else output_tensors[0]
 
     def forward(self, *arrays):
@@ -109,6 +153,40 @@ class Function:
 
     def backward(self, *grad_outputs):
         raise NotImplementedError(f"{type(self).__name__} does not define backward")
+
+
+PYTORCH_STYLE_FUNCTION = """{name}: this is PyTorch's way of writing a Function (a static forward(ctx, ...)).
+In tinyconv a Function is written with plain methods, on arrays, and keeps on self what backward needs:
+
+    class {name}(tinyconv.autograd.Function):
+        def forward(self, x):              # x is an array (NumPy, or CuPy on the GPU)
+            self.mask = x > 0              # PyTorch: ctx.save_for_backward(...)
+            return x * self.mask
+        def backward(self, grad_out):      # one gradient per input: upstream times local
+            return grad_out * self.mask
+
+and is called as {name}()(x) or {name}.apply(x). Arguments that are not tensors go to __init__.
+docs/engine.md, "Writing your own Function", shows a whole one."""
+
+
+def check_unchanged(function: Function) -> None:
+    """Refuse to run a backward that would read an input changed in place since the forward.
+
+    An input whose version counter moved, and whose array the Function kept (`self.x = x`, or a view
+    of it), now holds other numbers than the ones the forward saw: its gradient would be wrong.
+    """
+    for position, (tensor, version) in enumerate(zip(function.inputs, function.input_versions)):
+        if not isinstance(tensor, Tensor) or tensor._version == version:
+            continue
+        xp = get_array_module(tensor.data)
+        kept = [value for value in vars(function).values() if is_array(value)]
+        if any(xp.may_share_memory(value, tensor.data) for value in kept):
+            raise RuntimeError(
+                f"backward(): input {position} of {type(function).__name__} (shape {tensor.shape}) was "
+                "changed by an in-place operation (+=, add_, x[...] = ...) after the forward pass used it, "
+                "and its backward needs the old values. Make the change after backward(), or out of "
+                "place (x = x + 1)"
+            )
 
 
 def check_one_device(function: Function, inputs) -> None:
@@ -210,6 +288,7 @@ def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
     for function in reversed(order):
         grad_outputs = collect_output_grads(function, pending)
         if grad_outputs is not None:
+            check_unchanged(function)
             grad_inputs = function.backward(*grad_outputs)
             pass_to_inputs(function, grad_inputs, pending)
         if not retain_graph:
@@ -248,7 +327,9 @@ def pass_to_inputs(function: Function, grad_inputs, pending: dict) -> None:
             f"for {len(function.inputs)} inputs"
         )
     for position, (tensor, grad) in enumerate(zip(function.inputs, grad_inputs)):
-        if not isinstance(tensor, Tensor) or not tensor.requires_grad or grad is None:
+        # needs_input_grad, not tensor.requires_grad: what counts is whether the input required grad
+        # when the operation ran (an in-place update may have made it require grad since).
+        if not function.needs_input_grad[position] or grad is None:
             continue
         try:
             grad = sum_to_shape(get_array_module(grad).asarray(grad), tensor.shape)

@@ -7,6 +7,7 @@ norm's running statistics) live beside that op; the ones shared by several live 
 
     numbers    is_int, check_int, check_real, check_dropout_probability
     pairs      pair, check_positive_pair, check_non_negative_pair
+    dims       normalize_dim, normalize_dims, dim_argument
     tensors    check_tensor, check_floating, check_ndim, check_same_dtype, check_window_fits
     devices    check_device
     kernels    check_int32 (the size limit of the CUDA kernels' 32-bit indices)
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import numbers
 
-DEVICES = ("cpu", "cuda")
+from tinyconv.device import device_type
+
 INT32_MAX = 2**31 - 1
 
 # ------------------------------------------------------------------------------ numbers
@@ -80,6 +82,49 @@ def check_non_negative_pair(pair_value: tuple, op: str, name: str) -> None:
         raise ValueError(f"{op}: {name} must be non-negative, got {pair_value}")
 
 
+# ------------------------------------------------------------------------------ dims (axes)
+
+
+def normalize_dim(dim, ndim: int, op: str) -> int:
+    """One axis `dim` of an `ndim`-D tensor as a non-negative int; negative counts from the end.
+
+    A 0-d tensor accepts dim 0 or -1, as PyTorch does (and it stands for no axis at all).
+    """
+    if not is_int(dim):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(
+            f"{op}: dimension out of range (expected to be in range of [{-size}, {size - 1}], but got {dim})"
+        )
+    return int(dim) % size
+
+
+def normalize_dims(dim, ndim: int, op: str) -> tuple:
+    """`dim` (None for all, an int, or a tuple/list of ints) as a sorted tuple of distinct axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if is_int(dim) else dim
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
+    normalized = [normalize_dim(d, ndim, op) for d in dims]
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: dim {tuple(dims)} names the same dimension twice")
+    return tuple(sorted(normalized)) if ndim else ()
+
+
+def dim_argument(op: str, dim, axis, default=None):
+    """PyTorch's `dim=`, or NumPy's `axis=` for code written against tinyconv's older spelling.
+
+    Both names mean the same thing; giving both is an error rather than a silent choice.
+    """
+    if axis is not None and dim is not None:
+        raise TypeError(f"{op}: got both dim={dim!r} and axis={axis!r}; they are the same argument, give one")
+    if dim is not None:
+        return dim
+    return default if axis is None else axis
+
+
 # ------------------------------------------------------------------------------ tensors
 
 
@@ -132,15 +177,9 @@ def check_window_fits(op: str, x_shape: tuple, kernel: tuple, padding: tuple) ->
 
 
 def check_device(device, where: str) -> str:
-    """`device` if it is "cpu" or "cuda", else a clear TypeError / ValueError."""
-    if not isinstance(device, str):
-        raise TypeError(f"{where}: device must be a string, 'cpu' or 'cuda', got {device!r}")
-    if device not in DEVICES:
-        raise ValueError(
-            f"{where}: device must be 'cpu' or 'cuda', got {device!r} (tinyconv uses CuPy's current GPU; "
-            "choose another with cupy.cuda.Device(i).use())"
-        )
-    return device
+    """'cpu' or 'cuda' for a device name ("cpu", "cuda", "cuda:0") or a tinyconv.device, else a clear
+    TypeError / ValueError naming `where`."""
+    return device_type(device, where)
 
 
 def check_int32(what: str, count: int) -> None:

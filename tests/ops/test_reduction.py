@@ -66,15 +66,16 @@ def test_mean_of_everything():
 
 def test_max_over_an_axis_sends_the_gradient_to_the_maximum():
     x = leaf([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
-    y = x.max(axis=1)
+    y, indices = x.max(dim=1)  # PyTorch's (values, indices)
     np.testing.assert_array_equal(y.data, [5.0, 7.0])
+    assert indices.tolist() == [1, 0] and indices.dtype == np.int64
     y.backward(np.array([10.0, 20.0]))
     np.testing.assert_array_equal(x.grad, [[0.0, 10.0, 0.0], [20.0, 0.0, 0.0]])
 
 
 def test_max_with_keepdims_over_axis_0():
     x = leaf([[1.0, 5.0], [7.0, 0.0]])
-    y = x.max(axis=0, keepdims=True)
+    y = x.max(axis=0, keepdims=True).values  # NumPy's spellings of dim and keepdim still work
     np.testing.assert_array_equal(y.data, [[7.0, 5.0]])
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [[0.0, 1.0], [1.0, 0.0]])
@@ -90,7 +91,7 @@ def test_max_of_everything_sends_the_gradient_to_one_element():
 
 def test_max_gives_a_tie_to_the_first_maximum():
     x = leaf([[1.0, 3.0, 3.0]])
-    x.max(axis=1).sum().backward()
+    x.max(dim=1).values.sum().backward()
     np.testing.assert_array_equal(x.grad, [[0.0, 1.0, 0.0]])
 
 
@@ -99,7 +100,7 @@ def test_axis_may_be_a_numpy_integer_and_a_scalar_accepts_axis_0_and_minus_1():
     np.testing.assert_allclose(x.sum(axis=np.int64(1)).data, x.data.sum(axis=1))
     s = tinyconv.tensor(3.0, requires_grad=True)
     assert s.sum(axis=0).item() == 3.0 and s.mean(axis=-1).item() == 3.0
-    s.max(axis=0).backward()
+    s.max(dim=0).values.backward()
     assert s.grad == 1.0
 
 
@@ -111,7 +112,7 @@ DTYPE_CASES = {
     "sum": lambda x: x.sum(),
     "sum(axis)": lambda x: x.sum(axis=0),
     "mean": lambda x: x.mean(),
-    "max(axis)": lambda x: x.max(axis=1),
+    "max(axis)": lambda x: x.max(dim=1).values,
 }
 
 
@@ -125,7 +126,7 @@ def test_op_keeps_the_floating_dtype_of_its_input(name, dtype):
 UPSTREAM_CASES = {
     "sum": (lambda x: x.sum(axis=0), (2, 3)),
     "mean": (lambda x: x.mean(axis=1), (2, 3)),
-    "max": (lambda x: x.max(axis=1), (2, 3)),
+    "max": (lambda x: x.max(dim=1).values, (2, 3)),
 }
 
 

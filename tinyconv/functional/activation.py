@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 from tinyconv.autograd import Function
 from tinyconv.backend import get_array_module
-from tinyconv.checks import check_floating, check_real, check_tensor
-from tinyconv.ops.reduction import normalize_axes
+from tinyconv.checks import check_floating, check_real, check_tensor, dim_argument, normalize_dim
 from tinyconv.tensor import Tensor
 
 
@@ -112,11 +112,22 @@ def activation_input(op: str, x) -> Tensor:
     return x
 
 
-def single_axis(op: str, x: Tensor, axis: int) -> int:
-    """Check that `axis` is one valid axis of x and return it as a non-negative int."""
-    if isinstance(axis, bool) or not isinstance(axis, int):
-        raise TypeError(f"{op}: axis must be an int, got {axis!r}")
-    return normalize_axes(axis, x.ndim)[0]
+def softmax_dim(op: str, x: Tensor, dim, axis) -> int:
+    """The one dim softmax runs along, as a non-negative int (`axis=` is accepted as another name).
+
+    Without one, PyTorch's old implicit choice, with PyTorch's warning: dim 0 for 0-, 1- and 3-D
+    inputs, else dim 1 (the classes of an (N, C) or (N, C, H, W) batch).
+    """
+    dim = dim_argument(op, dim, axis)
+    if dim is None:
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+        warnings.warn(
+            f"Implicit dimension choice for {op} has been deprecated. Change the call to include "
+            f"dim={dim} as an argument.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return normalize_dim(dim, x.ndim, op)
 
 
 def relu(x: Tensor) -> Tensor:
@@ -126,6 +137,7 @@ def relu(x: Tensor) -> Tensor:
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, negative_slope * x elsewhere (PyTorch's default slope 0.01)."""
+    negative_slope = check_real("leaky_relu", "negative_slope", negative_slope)
     return LeakyReLU(negative_slope)(activation_input("leaky_relu", x))
 
 
@@ -139,16 +151,16 @@ def tanh(x: Tensor) -> Tensor:
     return Tanh()(activation_input("tanh", x))
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """Probabilities along `axis` (PyTorch's `dim`): positive, summing to 1."""
+def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """Probabilities along `dim`: positive, summing to 1 (as torch.nn.functional.softmax)."""
     x = activation_input("softmax", x)
-    return Softmax(single_axis("softmax", x, axis))(x)
+    return Softmax(softmax_dim("softmax", x, dim, axis))(x)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """log(softmax(x)) along `axis`, computed stably (finite for logits of +-1000)."""
+def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """log(softmax(x)) along `dim`, computed stably (finite for logits of +-1000)."""
     x = activation_input("log_softmax", x)
-    return LogSoftmax(single_axis("log_softmax", x, axis))(x)
+    return LogSoftmax(softmax_dim("log_softmax", x, dim, axis))(x)
 
 
 # ------------------------------------------------------------------------------ ELU, GELU, Softplus

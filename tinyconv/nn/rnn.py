@@ -237,7 +237,7 @@ class RNNBase(Module):
     def forward(self, input, hx=None):
         sequence = self.check_input(input)
         if self.batch_first:
-            sequence = sequence.transpose(1, 0, 2)  # time first: step t is sequence[t]
+            sequence = sequence.transpose(0, 1)  # time first: step t is sequence[t]
         states = self.initial_states(hx, sequence)
         steps = unbind(sequence)
         final_states = []
@@ -254,7 +254,7 @@ class RNNBase(Module):
             final_states.append(state)
         output = stack(steps, axis=0)
         if self.batch_first:
-            output = output.transpose(1, 0, 2)
+            output = output.transpose(0, 1)
         if self.mode == "LSTM":
             return output, (stack([h for h, _ in final_states]), stack([c for _, c in final_states]))
         return output, stack(final_states)

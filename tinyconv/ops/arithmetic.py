@@ -79,6 +79,31 @@ class Pow(Function):
         return grad_a, grad_b
 
 
+class Maximum(Function):
+    """y = max(a, b) element-wise (or min, with smallest=True).
+
+    dL/da = g where a wins, dL/db = g where b wins; where a == b both are the maximum, and each
+    receives g / 2, as in PyTorch. A NaN on either side wins and takes the gradient.
+    """
+
+    def __init__(self, smallest: bool = False):
+        self.smallest = smallest
+
+    def forward(self, a, b):
+        xp = get_array_module(a, b)
+        pick = xp.minimum if self.smallest else xp.maximum
+        y = pick(a, b)
+        # Which side y came from: 1 for a, 0 for b, 1/2 on a tie (a NaN makes y NaN: it came from
+        # the side that holds it).
+        a_wins = (a == y) & ~xp.isnan(b) | xp.isnan(a)
+        b_wins = (b == y) & ~xp.isnan(a) | xp.isnan(b)
+        self.share_a = a_wins / xp.maximum(a_wins + b_wins, 1)
+        return y
+
+    def backward(self, grad_out):
+        return grad_out * self.share_a, grad_out * (1 - self.share_a)
+
+
 class MatMul(Function):
     """Y = A @ B with NumPy's rules (1-D vectors, stacks of matrices broadcast over leading axes).
 

@@ -1,5 +1,5 @@
-"""Joining and splitting tensors along an axis: cat, stack, split (Inception and DenseNet join
-branches along the channel axis; an LSTM splits its gate pre-activations into four).
+"""Joining and splitting tensors along a dim: cat, stack, split, unbind (Inception and DenseNet join
+branches along the channel dim; an LSTM splits its gate pre-activations into four).
 
 These are only copies, so their backward only routes gradients: the gradient of a concatenation is
 cut into the same pieces, and the gradient of the pieces of a split is glued back together.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tinyconv.autograd import Function
 from tinyconv.backend import get_array_module
-from tinyconv.ops.reduction import normalize_axes
+from tinyconv.checks import dim_argument, normalize_dim
 from tinyconv.tensor import Tensor
 
 
@@ -44,6 +44,20 @@ class Stack(Function):
         return tuple(per_input[k] for k in range(per_input.shape[0]))
 
 
+class Unbind(Function):
+    """y_0, y_1, ... = the slices of x along `axis`, that axis removed.    dL/dx = the g_k stacked."""
+
+    def __init__(self, axis: int):
+        self.axis = axis
+
+    def forward(self, x):
+        per_slice = get_array_module(x).moveaxis(x, self.axis, 0)
+        return tuple(per_slice[k] for k in range(per_slice.shape[0]))
+
+    def backward(self, *grad_outputs):
+        return get_array_module(*grad_outputs).stack(grad_outputs, axis=self.axis)
+
+
 class Split(Function):
     """y_1, y_2, ... = consecutive pieces of x along `axis`.    dL/dx = [g_1, g_2, ...] joined."""
 
@@ -76,7 +90,7 @@ def check_joinable(op: str, tensors, axis: int, new_axis: bool) -> int:
     first = tensors[0].shape
     if not new_axis and not first:
         raise ValueError(f"{op}: cannot join 0-d tensors along an axis they do not have; use stack")
-    axis = normalize_axes(axis, len(first) + (1 if new_axis else 0))[0]
+    axis = normalize_dim(axis, len(first) + (1 if new_axis else 0), op)
     for k, tensor in enumerate(tensors):
         others_equal = (
             tensor.shape == first
@@ -92,27 +106,38 @@ def check_joinable(op: str, tensors, axis: int, new_axis: bool) -> int:
     return axis
 
 
-def cat(tensors, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis, as torch.cat (PyTorch's `dim` is `axis` here)."""
+def cat(tensors, dim: int | None = None, *, axis=None) -> Tensor:
+    """Join tensors along an existing dim, as torch.cat (`axis=` is accepted as another name)."""
     tensors = list(tensors)
-    return Cat(check_joinable("cat", tensors, axis, new_axis=False))(*tensors)
+    dim = dim_argument("cat", dim, axis, default=0)
+    return Cat(check_joinable("cat", tensors, dim, new_axis=False))(*tensors)
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
-    """Join equally shaped tensors along a new axis, as torch.stack."""
+def stack(tensors, dim: int | None = None, *, axis=None) -> Tensor:
+    """Join equally shaped tensors along a new dim, as torch.stack (`axis=` is another name)."""
     tensors = list(tensors)
-    return Stack(check_joinable("stack", tensors, axis, new_axis=True))(*tensors)
+    dim = dim_argument("stack", dim, axis, default=0)
+    return Stack(check_joinable("stack", tensors, dim, new_axis=True))(*tensors)
 
 
-def split(tensor: Tensor, split_size_or_sections, axis: int = 0) -> tuple:
-    """Cut a tensor into pieces along `axis`, as torch.split.
+def unbind(tensor: Tensor, dim: int = 0) -> tuple:
+    """The slices of a tensor along `dim`, each without that dim, as torch.unbind."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"unbind: expected a Tensor, got {type(tensor).__name__}")
+    if tensor.ndim == 0:
+        raise ValueError("unbind: a 0-d tensor has no dim to take apart")
+    return Unbind(normalize_dim(dim, tensor.ndim, "unbind"))(tensor)
+
+
+def split(tensor: Tensor, split_size_or_sections, dim: int | None = None, *, axis=None) -> tuple:
+    """Cut a tensor into pieces along `dim`, as torch.split (`axis=` is another name).
 
     An int gives pieces of that size (the last one smaller if needed); a list gives the sizes, which
-    must add up to the length of the axis.
+    must add up to the length of the dim.
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"split: expected a Tensor, got {type(tensor).__name__}")
-    axis = normalize_axes(axis, tensor.ndim)[0]
+    axis = normalize_dim(dim_argument("split", dim, axis, default=0), tensor.ndim, "split")
     length = tensor.shape[axis]
     if isinstance(split_size_or_sections, int) and not isinstance(split_size_or_sections, bool):
         if split_size_or_sections < 1:
