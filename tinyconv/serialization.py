@@ -1,20 +1,89 @@
-"""save / load: write checkpoints (state dicts, training history) to disk, atomically.
+"""save / load: write checkpoints (state dicts, training history) to disk atomically, and read them back
+without ever running code from the file.
 
-An interrupted save must never leave a file that looks like a valid checkpoint, so `save` writes to
-a temporary file in the same directory, flushes it to disk, and only then renames it over the
-target (`os.replace` is atomic on POSIX and Windows): a reader sees the old file or the new one.
+    tinyconv.save(model.state_dict(), "model.ckpt")
+    model.load_state_dict(tinyconv.load("model.ckpt", map_location="cpu"))
 
-The format is Python's pickle, as `torch.save` uses; like `torch.load`, `load` can run code hidden in
-a malicious file, so only load checkpoints you made or trust.
+Writing. An interrupted save must never leave a file that looks like a valid checkpoint, so `save`
+writes to a temporary file in the same directory, flushes it to disk, and only then renames it over
+the target (`os.replace` is atomic on POSIX and Windows): a reader sees the old file or the new one.
+
+The format is Python's pickle, as torch.save's is. NumPy arrays, numbers, strings and the dicts, lists
+and tuples that hold them are pickled as they are. A Tensor (or a Parameter, a Buffer) is written as a
+record (kind, data as a NumPy array, device, requires_grad), and so is a CuPy array (kind "array"):
+pickle's "persistent id", which keeps the tensor's class and its graph out of the file (a Tensor's
+gradient and the operation that made it are not saved, as in PyTorch).
+
+Reading. A pickle is a small program for a stack machine, and one of its instructions is "import this
+function and call it with these arguments": that is how NumPy rebuilds an array, and also how a crafted
+file runs `os.system("...")` the moment it is unpickled. So `load`, like torch.load since PyTorch 2.6,
+unpickles with an allow-list by default (weights_only=True): the only functions and classes a file may
+name are in ALLOWED_GLOBALS below, each there because a checkpoint of arrays needs it and because it
+only builds data. A file naming anything else is refused before that thing is even imported.
 """
 
 from __future__ import annotations
 
+import collections
 import os
 import pickle
 import tempfile
 
+import numpy
 
+from tinyconv.backend import device_of
+from tinyconv.cuda import to_device, unavailable_reason
+from tinyconv.device import device_type
+from tinyconv.nn.parameter import Buffer, Parameter
+from tinyconv.tensor import Tensor
+
+try:  # NumPy 2 renamed its numpy.core package numpy._core; files name whichever wrote them
+    from numpy._core.multiarray import _reconstruct, scalar
+    from numpy._core.numeric import _frombuffer
+except ImportError:  # NumPy 1
+    from numpy.core.multiarray import _reconstruct, scalar
+    from numpy.core.numeric import _frombuffer
+
+# (module, name) as a pickle names it -> what it stands for. Nothing else can be unpickled with
+# weights_only=True. Numbers, strings, bytes, None, dicts, lists, tuples and sets need no entry: pickle
+# has instructions of its own for them (protocol 4 and up; save writes the highest).
+ALLOWED_GLOBALS = {
+    ("collections", "OrderedDict"): collections.OrderedDict,  # the type of Module.state_dict()
+    ("builtins", "complex"): complex,  # a complex number is pickled as a call complex(real, imag)
+    # How NumPy pickles an array: _frombuffer(bytes, dtype, shape, order) for a contiguous array
+    # (protocol 5); _reconstruct(ndarray, shape, dtype) then the data for any other. scalar(dtype,
+    # bytes) rebuilds a NumPy number (numpy.float64(0.5), a step count). Each makes an array or a number
+    # from the bytes it is given and calls nothing else. Both NumPy 1's and NumPy 2's names.
+    ("numpy", "ndarray"): numpy.ndarray,
+    ("numpy", "dtype"): numpy.dtype,
+    ("numpy._core.numeric", "_frombuffer"): _frombuffer,
+    ("numpy.core.numeric", "_frombuffer"): _frombuffer,
+    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy._core.multiarray", "scalar"): scalar,
+    ("numpy.core.multiarray", "scalar"): scalar,
+}
+
+# The kinds of tensor `save` writes as records, and the class each is rebuilt as.
+TENSOR_KINDS = {"Tensor": Tensor, "Parameter": Parameter, "Buffer": Buffer}
+
+# First bytes of files that are often mistaken for checkpoints -> what they are and what to do instead.
+FOREIGN_FORMATS = {
+    b"PK\x03\x04": (
+        "a zip archive, the format of torch.save: tinyconv cannot read PyTorch's checkpoints. Convert "
+        "it where PyTorch is installed: tinyconv.save({k: v.detach().cpu().numpy() for k, v in "
+        "torch.load(path).items()}, 'converted.ckpt')"
+    ),
+    b"\x93NUM": "a NumPy .npy file: read it with numpy.load",
+}
+
+
+class CheckpointError(pickle.UnpicklingError):
+    """A file that `load` refuses: empty, cut short, damaged, another format, or naming a function or
+    class that weights_only=True does not allow. The message names the file and what was wrong."""
+
+
+# ------------------------------------------------------------------------------------------ writing
 def atomic_write(path, write, verify=None) -> None:
     """Call `write(file)` on a temporary file next to `path`, then rename it to `path`.
 
@@ -49,12 +118,168 @@ def new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def save(obj, path) -> None:
-    """Write `obj` (state dicts of NumPy arrays, numbers, lists, dicts) to `path` atomically."""
-    atomic_write(path, lambda file: pickle.dump(obj, file, protocol=pickle.HIGHEST_PROTOCOL))
+class CheckpointPickler(pickle.Pickler):
+    """A pickler that writes tensors and GPU arrays as records (see the module docstring)."""
+
+    def persistent_id(self, obj):
+        """(kind, NumPy data, device, requires_grad) for a tensor or a CuPy array; None for the rest."""
+        if isinstance(obj, Tensor):
+            kind = type(obj).__name__
+            if TENSOR_KINDS.get(kind) is not type(obj):
+                raise TypeError(
+                    f"tinyconv.save: cannot save a {kind}, a subclass of Tensor; save a Tensor, a "
+                    "Parameter or a Buffer (Tensor(x.data) is a plain Tensor with the same data)"
+                )
+            return (kind, obj.numpy(), device_of(obj.data), obj.requires_grad)
+        if device_of(obj) == "cuda":
+            return ("array", obj.get(), "cuda", False)
+        return None
 
 
-def load(path):
-    """Read an object written by `save`. Only load files you trust (pickle can run code)."""
+def save(obj, f) -> None:
+    """Write `obj` to the file at path `f`, atomically, as torch.save(obj, f).
+
+    obj: what a checkpoint holds: a state dict, or a dict of them (model, optimizer, epoch, history),
+         made of NumPy arrays, Tensors, numbers, strings, None, and dicts, lists, tuples and sets of them.
+         Anything else picklable is written too, but loading it then needs weights_only=False.
+    f:   the file's path (a str or a pathlib.Path); its folder is created if needed.
+    """
+    if not isinstance(f, (str, os.PathLike)):
+        raise TypeError(
+            f"tinyconv.save: f must be a path (str or os.PathLike), got {type(f).__name__}; tinyconv "
+            "writes checkpoints atomically, through a temporary file beside the path"
+        )
+    atomic_write(f, lambda file: CheckpointPickler(file, protocol=pickle.HIGHEST_PROTOCOL).dump(obj))
+
+
+# ------------------------------------------------------------------------------------------ reading
+class CheckpointUnpickler(pickle.Unpickler):
+    """Unpickles with ALLOWED_GLOBALS only (weights_only=True) or anything (False), and rebuilds the
+    records of tensors and GPU arrays on `map_location` (None: the device they were saved from)."""
+
+    def __init__(self, file, path: str, map_location: str | None, weights_only: bool):
+        super().__init__(file)
+        self.path = path
+        self.map_location = map_location
+        self.weights_only = weights_only
+
+    def find_class(self, module: str, name: str):
+        if not self.weights_only:
+            return super().find_class(module, name)
+        if (module, name) not in ALLOWED_GLOBALS:
+            raise CheckpointError(
+                f"tinyconv.load refused {self.path}: it names {module}.{name}, which is not among the "
+                "arrays, tensors, numbers, strings and containers that weights_only=True loads (unpickling "
+                "anything else can run code). If you made this file or trust its source, load it with "
+                "tinyconv.load(path, weights_only=False)."
+            )
+        return ALLOWED_GLOBALS[module, name]
+
+    def persistent_load(self, record):
+        if not (
+            isinstance(record, tuple)
+            and len(record) == 4
+            and (record[0] in TENSOR_KINDS or record[0] == "array")
+            and isinstance(record[1], numpy.ndarray)
+            and record[2] in ("cpu", "cuda")
+            and isinstance(record[3], bool)
+        ):
+            raise CheckpointError(
+                f"tinyconv.load: {self.path} holds a tensor record that tinyconv.save does not write "
+                f"({record!r:.80}); the file is damaged or was made by another program"
+            )
+        kind, data, saved_on, requires_grad = record
+        device = self.map_location or saved_on
+        no_gpu = unavailable_reason() if device == "cuda" else None
+        if no_gpu is not None:
+            raise RuntimeError(
+                f"tinyconv.load: {self.path} holds tensors saved on the GPU ('cuda'), and this machine "
+                f"has no GPU to put them on: {no_gpu}. Load them onto the CPU with "
+                "tinyconv.load(path, map_location='cpu')."
+            )
+        data = to_device(data, device, "tinyconv.load")
+        if kind == "array":
+            return data
+        if kind == "Buffer":
+            return Buffer(data)
+        return TENSOR_KINDS[kind](data, requires_grad=requires_grad)
+
+
+def load(f, map_location=None, *, weights_only: bool = True):
+    """The object saved in the file at path `f` by `save`, as torch.load(f, map_location, weights_only).
+
+    map_location: None keeps every tensor on the device it was saved from (a NumPy array is on the CPU);
+        "cpu", "cuda" or a tinyconv.device moves every tensor and array there ("cuda" needs a GPU).
+        PyTorch's dict and function forms are not supported.
+    weights_only: True (the default, as torch.load since PyTorch 2.6) loads only what a checkpoint
+        holds: NumPy arrays and numbers, Tensors, Parameters and Buffers, Python numbers, strings,
+        bytes, None, and dicts, OrderedDicts, lists, tuples and sets of them. Why: unpickling a file
+        runs any function the file names, with the arguments it gives, so a crafted checkpoint can run
+        a command (os.system, subprocess) the moment it is loaded. With the allow-list, a file that
+        names any other function or class is refused before that function is even imported, and
+        nothing of it runs.
+        False unpickles anything, running whatever code the file holds: only for files you made or
+        whose source you trust (a checkpoint holding objects of your own classes).
+    Raises CheckpointError, naming the file, when the file is empty, cut short, damaged, of another
+    format (a PyTorch zip file, a .npy file, text) or refused by weights_only=True; FileNotFoundError
+    when there is no file.
+    """
+    target = None if map_location is None else device_type(map_location, "tinyconv.load: map_location")
+    if not isinstance(weights_only, bool):
+        raise TypeError(f"tinyconv.load: weights_only must be True or False, got {weights_only!r}")
+    no_gpu = unavailable_reason() if target == "cuda" else None
+    if no_gpu is not None:
+        raise RuntimeError(f"tinyconv.load: map_location='cuda' but no GPU is available: {no_gpu}")
+    path = os.fspath(f)
     with open(path, "rb") as file:
-        return pickle.load(file)
+        check_looks_like_a_pickle(file, path)
+        unpickler = CheckpointUnpickler(file, path, target, weights_only)
+        try:
+            obj = unpickler.load()
+        # Our own refusals, and tensors saved on a GPU with none here: their messages say it all.
+        except (CheckpointError, RuntimeError):
+            raise
+        # A cut or damaged pickle fails in many ways (EOFError, UnpicklingError, ValueError...); to the
+        # user they all mean the same.
+        except Exception as error:
+            raise CheckpointError(
+                f"tinyconv.load: {path} is cut short or damaged: unpickling it failed "
+                f"({type(error).__name__}: {error})"
+            ) from None
+        if file.read(1):
+            raise CheckpointError(
+                f"tinyconv.load: {path} goes on after the end of its pickle, which a file written by "
+                "tinyconv.save never does: two files joined, or a file of another program (PyTorch's "
+                "checkpoints from before version 1.6 are several pickles in a row)"
+            )
+    return obj if target != "cuda" else arrays_to_gpu(obj)
+
+
+def check_looks_like_a_pickle(file, path: str) -> None:
+    """Refuse, naming the file, one that is empty or does not start as pickle protocol 2 or higher does
+    (0x80, then the protocol number): every file save writes does. The file is read from its start."""
+    head = file.read(4)
+    file.seek(0)
+    if not head:
+        raise CheckpointError(f"tinyconv.load: {path} is empty (0 bytes), not a checkpoint")
+    if head in FOREIGN_FORMATS:
+        raise CheckpointError(f"tinyconv.load: {path} is {FOREIGN_FORMATS[head]}")
+    if head[0] != 0x80:
+        raise CheckpointError(
+            f"tinyconv.load: {path} is not a checkpoint: it starts with {head!r}, where a pickle written by "
+            "tinyconv.save starts with the byte 0x80"
+        )
+
+
+def arrays_to_gpu(obj):
+    """`obj` with every NumPy array in its dicts, lists and tuples copied to the GPU (map_location='cuda').
+
+    Tensors are put on the GPU as they are read; plain arrays can only be found afterwards, here.
+    """
+    if isinstance(obj, numpy.ndarray):
+        return to_device(obj, "cuda", "tinyconv.load")
+    if type(obj) in (dict, collections.OrderedDict):
+        return type(obj)((key, arrays_to_gpu(value)) for key, value in obj.items())
+    if type(obj) in (list, tuple):
+        return type(obj)(arrays_to_gpu(item) for item in obj)
+    return obj
