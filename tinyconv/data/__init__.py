@@ -1,8 +1,10 @@
 """Data: datasets and the loader that batches them, as `torch.utils.data` and `torchvision.datasets`.
 
 from tinyconv.data import MNIST, DataLoader
+(`tinyconv.utils.data` is the same loader and datasets under PyTorch's name: torch.utils.data.)
 
-dataset.py     TensorDataset, Subset, DatasetError; what a dataset must provide
+dataset.py     Dataset, TensorDataset, Subset, random_split, DatasetError; what a dataset must provide
+collate.py     default_collate: a batch's samples stacked into batch Tensors
 dataloader.py  DataLoader: shuffled batches of Tensors, repeatable under a seed
 mnist.py       MNIST: find, download, verify and read the four MNIST files
 fashion_mnist.py  FashionMNIST: Zalando's clothes in MNIST's format (MNIST with other files)
@@ -13,11 +15,13 @@ transforms.py  RandomCrop, RandomHorizontalFlip, Normalize, Compose: augmentatio
 """
 
 from tinyconv.data.cifar import CIFAR10
+from tinyconv.data.collate import default_collate
 from tinyconv.data.dataloader import DataLoader
-from tinyconv.data.dataset import DatasetError, Subset, TensorDataset
+from tinyconv.data.dataset import Dataset, DatasetError, Subset, TensorDataset, random_split
 from tinyconv.data.fashion_mnist import FashionMNIST
 from tinyconv.data.mnist import MNIST
 from tinyconv.data.transforms import Compose, Normalize, RandomCrop, RandomHorizontalFlip
 
-__all__ = ["MNIST", "DataLoader", "TensorDataset", "Subset", "DatasetError", "RandomCrop"]
-__all__ += ["FashionMNIST", "CIFAR10", "RandomHorizontalFlip", "Normalize", "Compose"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate"]
+__all__ += ["DatasetError", "MNIST", "FashionMNIST", "CIFAR10"]
+__all__ += ["RandomCrop", "RandomHorizontalFlip", "Normalize", "Compose"]

@@ -25,7 +25,7 @@ import zlib
 
 import numpy
 
-from tinyconv.data.dataset import DatasetError, is_single_index
+from tinyconv.data.dataset import Dataset, DatasetError, is_single_index
 from tinyconv.data.download import (
     ChecksumError,
     DownloadError,
@@ -36,7 +36,7 @@ from tinyconv.data.download import (
 )
 
 
-class CIFAR10:
+class CIFAR10(Dataset):
     """The CIFAR-10 training set (`train=True`) or test set, held in memory as uint8 pixels.
 
         dataset = CIFAR10()                          # the training set, downloaded if needed
@@ -70,6 +70,7 @@ class CIFAR10:
     Raises DatasetError when files are missing, corrupt, or cannot be downloaded or extracted.
     """
 
+    supports_batch_indexing = True  # dataset[index_array] is a whole batch (see dataset.py)
     folder = "cifar10"  # the subfolder of a data folder ($TINYCONV_DATA, ~/.cache/tinyconv) with the files
     mirrors = ("https://www.cs.toronto.edu/~kriz/",)
     archive = "cifar-10-python.tar.gz"

@@ -17,7 +17,7 @@ import os
 
 import numpy
 
-from tinyconv.data.dataset import DatasetError, is_single_index
+from tinyconv.data.dataset import Dataset, DatasetError, is_single_index
 from tinyconv.data.download import (
     ChecksumError,
     DownloadError,
@@ -32,7 +32,7 @@ IMAGES_MAGIC = 2051  # 0x00000803: uint8 values, 3 dimensions (N, rows, cols)
 LABELS_MAGIC = 2049  # 0x00000801: uint8 values, 1 dimension (N)
 
 
-class MNIST:
+class MNIST(Dataset):
     """The MNIST training set (`train=True`) or test set, held in memory as uint8 pixels.
 
         dataset = MNIST()                       # the training set, downloaded if needed
@@ -63,6 +63,7 @@ class MNIST:
     Raises DatasetError when files are missing, corrupt, or cannot be downloaded.
     """
 
+    supports_batch_indexing = True  # dataset[index_array] is a whole batch (see dataset.py)
     folder = "mnist"  # the subfolder of a data folder ($TINYCONV_DATA, ~/.cache/tinyconv) with the files
     mirrors = (
         "https://ossci-datasets.s3.amazonaws.com/mnist/",

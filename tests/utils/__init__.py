@@ -1,0 +1,1 @@
+"""Tests of tinyconv/utils: PyTorch's torch.utils names."""
