@@ -5,7 +5,7 @@
 //   argmax         (N, C, OH, OW)    int: the window offset k = i * kW + j of each window's maximum
 // The window of output pixel (oy, ox) covers the input rows oy * sH - pH + i, i < kH (likewise x).
 // NumPy twins: tinyconv/backend/cpu.py: max_pool2d_forward, max_pool2d_backward, avg_pool2d_forward,
-// avg_pool2d_backward (the same rules as tinyconv/functional/pooling.py).
+// avg_pool2d_backward: the code that trains on the CPU, with the same rules (ties, -inf, NaN).
 //
 // Forward kernels: one thread per output pixel (N * C * OH * OW threads), which loops over its window.
 // Backward kernels: one thread per input pixel (N * C * H * W threads), which *gathers* from the

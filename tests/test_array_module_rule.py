@@ -66,3 +66,41 @@ def test_numpy_uses_finds_imports_and_attribute_access(source, expected):
 def test_op_module_does_not_use_numpy_directly(path):
     uses = numpy_uses(path.read_text(encoding="utf-8"))
     assert not uses, f"{path.relative_to(PACKAGE)} reaches NumPy directly: " + "; ".join(uses)
+
+
+# ------------------------------------------------------------------------------ CuPy 12's names
+# What `xp` may offer is bounded by the oldest CuPy tinyconv supports, CuPy 12: a NumPy function that
+# CuPy gained later (put_along_axis, v14) works on the CPU and breaks on a GPU with an older CuPy.
+
+
+def array_module_calls(source: str) -> set:
+    """The names the source looks up on an array module: `xp.NAME`, `cupy.NAME` and
+    `get_array_module(...).NAME`."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Attribute):
+            continue
+        owner = node.value
+        if isinstance(owner, ast.Name) and owner.id in ("xp", "cupy"):
+            names.add(node.attr)
+        elif isinstance(owner, ast.Call) and getattr(owner.func, "id", None) == "get_array_module":
+            names.add(node.attr)
+    return names
+
+
+def cupy_12_names() -> set:
+    text = (Path(__file__).resolve().parent / "backend" / "cupy12_names.txt").read_text(encoding="utf-8")
+    return {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+
+
+def test_array_module_calls_finds_the_three_spellings():
+    source = "xp.exp(x)\ncupy.cuda.Device()\nget_array_module(a).maximum(a, b)\nnp.zeros(3)\nx.xp\n"
+    assert array_module_calls(source) == {"exp", "cuda", "maximum"}
+
+
+@pytest.mark.parametrize(
+    "path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.relative_to(PACKAGE).as_posix()
+)
+def test_every_array_function_the_package_calls_exists_in_cupy_12(path):
+    missing = array_module_calls(path.read_text(encoding="utf-8")) - cupy_12_names()
+    assert not missing, f"{path.relative_to(PACKAGE)} calls xp.{sorted(missing)}, which CuPy 12 does not have"

@@ -9,7 +9,10 @@ barrier then shows, every time, as a wrong answer (tests/backend/test_cuda_emula
 
 `FakeCupy` stands in for the `cupy` module: its arrays are NumPy arrays of a distinct type
 (`FakeDeviceArray`), so `get_array_module` tells them apart and tinyconv routes them to its CUDA
-backend, whose launchers then run unchanged. Each launch is checked against the kernel's C signature
+backend, whose launchers then run unchanged. It offers only the names that the oldest CuPy tinyconv
+supports has (CuPy 12, listed in cupy12_names.txt beside this file): a NumPy function that CuPy lacks
+(`put_along_axis`, which CuPy has only from v14) fails here as it would on a GPU, instead of quietly
+running NumPy's. Each launch is checked against the kernel's C signature
 (the number of arguments, a pointer for each array of the right element type, `numpy.int32` for each
 `int`, the right float type for each `scalar_t`), which is what real CuPy needs and cannot check.
 
@@ -265,8 +268,18 @@ class FakeDevice:
         pass
 
 
+def cupy_names() -> frozenset:
+    """The public names of the `cupy` module in CuPy 12 (cupy12_names.txt; `#` lines are comments)."""
+    lines = (Path(__file__).parent / "cupy12_names.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+CUPY_NAMES = cupy_names()
+
+
 class FakeCupy(types.ModuleType):
-    """A stand-in for the `cupy` module: NumPy's functions, returning FakeDeviceArray."""
+    """A stand-in for the `cupy` module: NumPy's functions, returning FakeDeviceArray, for the names
+    CuPy 12 has."""
 
     ndarray = FakeDeviceArray
     RawModule = EmulatedModule
@@ -279,6 +292,11 @@ class FakeCupy(types.ModuleType):
         )
 
     def __getattr__(self, name: str):
+        if name not in CUPY_NAMES:
+            raise AttributeError(
+                f"module 'cupy' has no attribute '{name}' in CuPy 12, the oldest CuPy tinyconv supports "
+                "(the emulator offers only the names in tests/backend/cupy12_names.txt)"
+            )
         value = getattr(numpy, name)
         if isinstance(value, (type, numpy.ufunc)) or not callable(value):
             return value  # ufuncs keep the array type of their inputs, and their methods (add.at)

@@ -110,13 +110,23 @@ LRN_CASES = {
     "sequences (N, C, L)": ((2, 5, 7), 3, 0.2, 0.75, 1.0),
 }
 
-# (how x is drawn, x shape, kernel, stride, padding): windows whose maximum appears several times
+# (how x is drawn, x shape, kernel, stride, padding): windows whose maximum appears several times, or is
+# NaN, or whose real pixels are all -inf: where the rules of the kernel and of the CPU code must agree
 MAX_POOL_TIE_CASES = {
     "zeros after a ReLU, 2x2": ("relu", (2, 3, 8, 7), (2, 2), (2, 2), (0, 0)),
     "zeros after a ReLU, overlapping 3x3 stride 2, padding 1": ("relu", (2, 3, 9, 7), (3, 3), (2, 2), (1, 1)),
     "all zeros, overlapping 3x3 stride 1, padding 1": ("zeros", (1, 2, 5, 6), (3, 3), (1, 1), (1, 1)),
     "small integers, 2x2": ("integers", (2, 3, 8, 7), (2, 2), (2, 2), (0, 0)),
     "small integers, overlapping 3x2 stride 1, padding 1": ("integers", (1, 2, 7, 6), (3, 2), (1, 1), (1, 1)),
+    "NaN among small integers, 2x2": ("nan", (2, 3, 8, 7), (2, 2), (2, 2), (0, 0)),
+    "NaN among small integers, overlapping 3x3 stride 2, padding 1": (
+        "nan",
+        (2, 3, 9, 7),
+        (3, 3),
+        (2, 2),
+        (1, 1),
+    ),
+    "-inf everywhere, overlapping 3x3 stride 2, padding 1": ("-inf", (1, 2, 5, 6), (3, 3), (2, 2), (1, 1)),
 }
 
 # x shape
@@ -195,13 +205,21 @@ def small_integers(shape, seed: int = 0) -> np.ndarray:
 def tied_input(kind: str, shape) -> np.ndarray:
     if kind == "relu":  # about half the pixels are exactly 0, and so is every window of them
         return np.maximum(random(shape, np.float64), 0)
+    if kind == "nan":  # about one pixel in six is NaN, so some windows hold one and some two
+        x = small_integers(shape)
+        x[np.random.default_rng(2).random(shape) < 1 / 6] = np.nan
+        return x
+    if kind == "-inf":  # padding is -inf as well: every window must still name a real pixel
+        return np.full(shape, -np.inf)
     return np.zeros(shape) if kind == "zeros" else small_integers(shape)
 
 
 def check_max_pool_ties_match_the_cpu(device, case, dtype) -> None:
-    """F.max_pool2d on the device (kernels/pool.cu) against F.max_pool2d on the CPU, on tied inputs.
+    """F.max_pool2d on the device (kernels/pool.cu) against F.max_pool2d on the CPU (backend/cpu.py), on
+    tied, NaN and -inf inputs.
 
-    Both give a window's gradient to its first maximum in row-major order. grad_out holds small
+    Both give a window's gradient to its first maximum in row-major order, to its last NaN when it holds
+    one (its output is NaN), and to its first real pixel when they are all -inf. grad_out holds small
     integers, so every pixel's sum of gradients is exact and the two dx must be equal.
     """
     kind, x_shape, *window = MAX_POOL_TIE_CASES[case]

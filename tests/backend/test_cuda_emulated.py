@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backend.cuda_emulator import EmulatedModule, compiler_available, install
+import tinyconv
+from backend.cuda_emulator import EmulatedModule, FakeCupy, compiler_available, install
 from backend.gpu_checks import (
     DEVICE_GRADCHECKS,
     check_gradcheck_on_the_device,
@@ -148,3 +149,20 @@ def test_a_kernel_is_looked_up_once_and_its_function_reused(device, monkeypatch)
     for _ in range(3):
         cuda_kernels.bias_relu_backward(grad_out, y)
     assert looked_up == ["relu_backward"]
+
+
+def test_the_stand_in_for_cupy_offers_only_the_names_cupy_12_has():
+    """put_along_axis is NumPy's, and CuPy's only from v14: asking the stand-in for it fails, as it would
+    on a GPU with CuPy 12 or 13, instead of quietly running NumPy's."""
+    fake = FakeCupy()
+    with pytest.raises(AttributeError, match="'put_along_axis' in CuPy 12"):
+        fake.put_along_axis  # noqa: B018 (the lookup itself is what is tested)
+    assert fake.take_along_axis(np.arange(4.0)[None], np.array([[2]]), axis=1).tolist() == [[2.0]]
+
+
+def test_max_along_a_dim_runs_backward_on_the_emulated_device(device):
+    """Max's backward once used put_along_axis; it must run with CuPy 12's names only."""
+    x = tinyconv.Tensor(device.asarray(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])), requires_grad=True)
+    x.max(dim=1).values.sum().backward()
+    assert isinstance(x.grad, device.ndarray)
+    np.testing.assert_array_equal(x.grad.get(), [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])

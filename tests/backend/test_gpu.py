@@ -1,7 +1,8 @@
 """The GPU backend on a real GPU: tinyconv's CUDA kernels through CuPy, against the NumPy path.
 
-Every test here needs CuPy and a CUDA device and is skipped, with the reason, without them. They run
-unchanged on any machine that has both:
+Every test here needs CuPy and a CUDA device and is skipped, with the reason, without them (on a GPU
+machine, run them with TINYCONV_REQUIRE_GPU=1, so that a skip fails instead). They run unchanged on any
+machine that has both:
   - every kernel against its NumPy twin (tests/backend/gpu_checks.py): random inputs, odd sizes, sizes that
     are not multiples of the GEMM tiles (with each tile forced), stride 2, padding, overlapping pools,
     batch 1; relative error under 1e-5 in float32 against a float64 reference;
@@ -50,7 +51,11 @@ from tinyconv.backend.array_module import cupy_module
 from tinyconv.gradcheck import gradcheck
 
 REASON = tinyconv.cuda.unavailable_reason()
-pytestmark = pytest.mark.skipif(REASON is not None, reason=f"needs CuPy and a GPU: {REASON}")
+# `gpu`: with TINYCONV_REQUIRE_GPU=1 (a run on a GPU machine) a skip here is a failure (tests/conftest.py).
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(REASON is not None, reason=f"needs CuPy and a GPU: {REASON}"),
+]
 DATA_DIR = os.environ.get("TINYCONV_DATA")
 
 # the case tables of the ops' gradient checks, each kept by its op's test module

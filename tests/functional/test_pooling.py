@@ -2,9 +2,9 @@
 average pooling.
 
 Conventions pinned by hand-computed cases (floor mode, -inf padding for the maximum, zero padding counted
-in the average, ties to the first maximum); dtypes kept and the upstream gradient left alone; float64
-gradient checks; equality with the naive loops of functional/reference.py; PyTorch's pooling; and clear
-errors for bad input.
+in the average, ties to the first maximum, a NaN wins its window, a window of -inf names a real pixel);
+dtypes kept and the upstream gradient left alone; float64 gradient checks; equality with the naive loops
+of functional/reference.py; PyTorch's pooling (NaN and -inf included); and clear errors for bad input.
 """
 
 from __future__ import annotations
@@ -72,6 +72,42 @@ def test_max_pool_gives_an_all_equal_window_to_its_top_left():
     x = image(np.zeros((2, 4)))
     F.max_pool2d(x, 2).backward(np.array([[[[5.0, 7.0]]]]))
     np.testing.assert_array_equal(x.grad[0, 0], [[5.0, 0.0, 7.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+
+
+def test_max_pool_a_nan_wins_its_window_and_receives_its_gradient():
+    # the window [[1, nan], [0, 0]]: its maximum is NaN, as in PyTorch, and the gradient goes to the NaN
+    x = image([[1.0, np.nan], [0.0, 0.0]])
+    y = F.max_pool2d(x, 2)
+    assert np.isnan(y.data[0, 0, 0, 0])
+    y.backward(np.array([[[[5.0]]]]))
+    np.testing.assert_array_equal(x.grad[0, 0], [[0.0, 5.0], [0.0, 0.0]])
+
+
+def test_max_pool_a_nan_after_the_maximum_still_wins():
+    # the NaN comes after a larger number in row-major order; a window without NaN is unaffected
+    x = image([[9.0, 1.0, 1.0, 2.0], [np.nan, 0.0, 3.0, 0.0]])
+    y = F.max_pool2d(x, 2)
+    assert np.isnan(y.data[0, 0, 0, 0]) and y.data[0, 0, 0, 1] == 3.0
+    y.backward(np.array([[[[5.0, 7.0]]]]))
+    np.testing.assert_array_equal(x.grad[0, 0], [[0.0, 0.0, 0.0, 0.0], [5.0, 0.0, 7.0, 0.0]])
+
+
+def test_max_pool_gives_a_window_of_several_nans_to_the_last_one():
+    # PyTorch's CPU kernel lets every NaN replace the running maximum, so the last NaN wins
+    x = image([[np.nan, 1.0], [np.nan, 0.0]])
+    F.max_pool2d(x, 2).backward(np.array([[[[5.0]]]]))
+    np.testing.assert_array_equal(x.grad[0, 0], [[0.0, 0.0], [5.0, 0.0]])
+
+
+def test_max_pool_names_the_first_real_pixel_of_a_window_of_minus_infinity():
+    # padding is -inf too, yet a window whose real pixels are all -inf sends its gradient to its first
+    # real pixel, never to the padding (where it would be lost): the kernel's and PyTorch's rule
+    x = image(np.full((3, 3), -np.inf))
+    # four windows; their first real pixels are (0, 0), (0, 1), (1, 0) and (1, 1)
+    y = F.max_pool2d(x, 3, stride=2, padding=1)
+    y.backward(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]))
+    np.testing.assert_array_equal(y.data[0, 0], np.full((2, 2), -np.inf))
+    np.testing.assert_array_equal(x.grad[0, 0], [[1.0, 2.0, 0.0], [3.0, 4.0, 0.0], [0.0, 0.0, 0.0]])
 
 
 def test_max_pool_with_overlapping_windows_sums_the_gradients_a_pixel_wins():
@@ -304,6 +340,26 @@ def test_max_pool2d_breaks_ties_like_torch(torch):
         lambda t: torch.nn.functional.max_pool2d(t, 3, stride=2, padding=1),
         [x],
     )
+
+
+@pytest.mark.parametrize("padding", [0, 1])
+def test_max_pool2d_treats_nan_and_minus_infinity_like_torch(torch, padding):
+    # small integers with ties, NaN and -inf scattered: outputs (NaN included) and gradients must agree
+    rng = np.random.default_rng(6)
+    x = rng.integers(-2, 3, size=(2, 3, 9, 8)).astype(np.float64)
+    x[rng.random(x.shape) < 0.12] = np.nan
+    x[rng.random(x.shape) < 0.12] = -np.inf
+    x[0, 0, :3, :3] = -np.inf  # a whole corner of -inf, so that some padded windows hold nothing else
+    grad_out_shape = F.max_pool2d(Tensor(x), 3, stride=2, padding=padding).shape
+    grad_out = rng.integers(1, 5, size=grad_out_shape).astype(np.float64)
+    ours = Tensor(x, requires_grad=True)
+    y = F.max_pool2d(ours, 3, stride=2, padding=padding)
+    y.backward(grad_out)
+    theirs = torch.tensor(x, requires_grad=True)
+    y_torch = torch.nn.functional.max_pool2d(theirs, 3, stride=2, padding=padding)
+    y_torch.backward(torch.tensor(grad_out))
+    np.testing.assert_array_equal(y.data, y_torch.detach().numpy())  # NaN in the same places
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
 
 
 @pytest.mark.parametrize("name", list(TORCH_CASES))
