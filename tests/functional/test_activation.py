@@ -52,6 +52,11 @@ def test_leaky_relu_scales_negative_inputs_by_the_slope():
     np.testing.assert_allclose(F.leaky_relu(leaf([-2.0, 3.0]), 0.5).data, [-1.0, 3.0])
 
 
+def test_leaky_relu_slope_must_be_a_number():
+    with pytest.raises(TypeError, match="leaky_relu: negative_slope must be a real number, got 'a'"):
+        F.leaky_relu(leaf([-2.0, 3.0]), negative_slope="a")
+
+
 def test_leaky_relu_derivative_is_the_slope_for_negative_inputs_and_at_zero():
     x = leaf([-2.0, 0.0, 3.0])
     F.leaky_relu(x, 0.2).sum().backward()

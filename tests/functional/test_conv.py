@@ -312,6 +312,16 @@ def test_outputs_and_gradients_match_torch(torch, case):
 # ------------------------------------------------------------------------------ bad input
 
 
+def test_conv2d_refuses_a_weight_with_no_filters():
+    with pytest.raises(ValueError, match=r"conv2d: weight of shape \(0, 1, 3, 3\) has no filters"):
+        F.conv2d(float32_ones(1, 1, 5, 5), float32_ones(0, 1, 3, 3))
+
+
+def test_conv2d_refuses_an_empty_kernel():
+    with pytest.raises(ValueError, match=r"weight of shape \(2, 1, 0, 3\) has no filters or an empty kernel"):
+        F.conv2d(float32_ones(1, 1, 5, 5), float32_ones(2, 1, 0, 3))
+
+
 def test_conv2d_channel_mismatch_names_both_channel_counts():
     with pytest.raises(ValueError, match="input has 3 channels but weight expects 1"):
         F.conv2d(float32_ones(1, 3, 5, 5), float32_ones(2, 1, 3, 3))

@@ -92,6 +92,51 @@ def test_dropout_without_training_returns_the_input():
     assert F.dropout2d(random_tensor(1, 2, 3, 3), 0.5, training=False).shape == (1, 2, 3, 3)
 
 
+def test_dropout_takes_pytorchs_arguments_in_pytorchs_order():
+    # torch.nn.functional.dropout(input, p=0.5, training=True, inplace=False)
+    x = random_tensor(3, 4)
+    assert F.dropout(x, 0.5, False, False) is x
+    assert F.dropout(input=x, p=0.5, training=False, inplace=False) is x
+
+
+# ------------------------------------------------------------------------------ dropout in place
+
+
+def test_dropout_in_place_writes_the_result_into_the_input():
+    x = Tensor(random_array(20, 30))
+    original = x.data.copy()
+    tinyconv.manual_seed(15)
+    expected = F.dropout(Tensor(original.copy()), 0.4).data
+    tinyconv.manual_seed(15)
+    assert F.dropout(x, 0.4, inplace=True) is x
+    np.testing.assert_array_equal(x.data, expected)
+
+
+def test_dropout_in_place_inside_the_graph_sends_the_gradient_through_the_mask():
+    w = random_tensor(10, 20)
+    hidden = w * 2.0
+    tinyconv.manual_seed(16)
+    out = F.dropout(hidden, 0.5, inplace=True)
+    assert out is hidden
+    out.sum().backward()
+    kept = hidden.data != 0
+    np.testing.assert_array_equal(w.grad, np.where(kept, 2.0 / 0.5, 0.0))
+
+
+def test_dropout_in_place_on_a_leaf_that_requires_grad_is_refused_as_pytorch_does():
+    with pytest.raises(RuntimeError, match="dropout\\(inplace=True\\): a leaf tensor that requires grad"):
+        F.dropout(random_tensor(3), 0.5, inplace=True)
+
+
+def test_dropout2d_in_place_zeroes_whole_channels_of_the_input():
+    tinyconv.manual_seed(17)
+    x = Tensor(np.ones((4, 8, 2, 2)))
+    F.dropout2d(x, 0.5, inplace=True)
+    channel_values = x.data.reshape(4, 8, 4)
+    assert set(np.unique(channel_values)) == {0.0, 2.0}
+    assert (channel_values == channel_values[..., :1]).all()
+
+
 # ------------------------------------------------------------------------------ dropout2d
 
 
@@ -169,6 +214,12 @@ def test_dropout2d_needs_a_4d_input():
         ValueError, match=r"dropout2d: expected a 4-D input \(N, C, H, W\), got shape \(2, 3\)"
     ):
         F.dropout2d(random_tensor(2, 3), 0.5)
+
+
+@pytest.mark.parametrize("name", ["training", "inplace"])
+def test_dropout_flags_must_be_bools(name):
+    with pytest.raises(TypeError, match=f"dropout: {name} must be True or False, got 0.5"):
+        F.dropout(random_tensor(3), 0.5, **{name: 0.5})
 
 
 def test_dropout_needs_a_floating_point_tensor():

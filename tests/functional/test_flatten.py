@@ -21,6 +21,29 @@ def test_flatten_merges_the_axes_from_start_dim():
     np.testing.assert_array_equal(F.flatten(x).data, x.data.reshape(2, 60))
 
 
+def test_flatten_merges_the_axes_from_start_dim_to_end_dim():
+    x = random_tensor(2, 3, 4, 5)
+    assert F.flatten(x, 1, 2).shape == (2, 12, 5)
+    assert F.flatten(x, 0, -2).shape == (24, 5)
+    np.testing.assert_array_equal(F.flatten(x, 1, 2).data, x.data.reshape(2, 12, 5))
+
+
+def test_flatten_of_an_empty_batch_keeps_the_feature_size():
+    # reshape(0, -1) is ambiguous (any size fits no elements); flatten knows the size: 16 * 5 * 5
+    assert F.flatten(random_tensor(0, 16, 5, 5)).shape == (0, 400)
+    assert F.flatten(random_tensor(2, 0, 3), 0, 1).shape == (0, 3)
+
+
+def test_flatten_start_dim_after_end_dim_is_refused():
+    with pytest.raises(ValueError, match=r"flatten: start_dim 2 comes after end_dim 1 \(shape \(2, 3, 4\)\)"):
+        F.flatten(random_tensor(2, 3, 4), 2, 1)
+
+
+def test_flatten_dim_out_of_range_is_refused():
+    with pytest.raises(IndexError, match="flatten: dimension out of range"):
+        F.flatten(random_tensor(2, 3), 2)
+
+
 def test_flatten_gradient_has_the_input_shape():
     x = random_tensor(2, 3, 2, 2)
     upstream = random_array(2, 12, seed=1)
@@ -50,10 +73,11 @@ def test_flatten_gradient(name):
     assert_gradcheck(fn, make_input())
 
 
-def test_flatten_matches_torch(torch):
+@pytest.mark.parametrize("start_dim, end_dim", [(1, -1), (0, 2), (2, 3)])
+def test_flatten_matches_torch(torch, start_dim, end_dim):
     compare_with_torch(
         torch,
-        lambda x: F.flatten(x, start_dim=1),
-        lambda x: torch.flatten(x, 1),
+        lambda x: F.flatten(x, start_dim, end_dim),
+        lambda x: torch.flatten(x, start_dim, end_dim),
         [random_array(2, 3, 4, 5, seed=11)],
     )

@@ -1,5 +1,6 @@
 """F.pad (tinyconv/functional/padding.py): PyTorch's pairs from the last axis, negative amounts that
-crop, its gradient (the slice where the input went), float64 gradient checks, PyTorch's pad, and bad
+crop, its gradient (the slice where the input went); the reflect, replicate and circular modes and their
+gradients (summed where an entry is copied several times); float64 gradient checks, PyTorch's pad, and bad
 input.
 """
 
@@ -34,6 +35,12 @@ def test_pad_with_a_value():
     np.testing.assert_array_equal(F.pad(leaf(ROW), (1, 0), value=-1.0).data, [[-1.0, 1.0, 2.0, 3.0]])
 
 
+def test_pad_takes_pytorchs_arguments_in_pytorchs_order():
+    # torch.nn.functional.pad(input, pad, mode="constant", value=None): the third positional is the mode
+    np.testing.assert_array_equal(F.pad(leaf(ROW), (1, 0), "constant", 7.0).data, [[7.0, 1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(F.pad(leaf(ROW), (1, 0), value=None).data, [[0.0, 1.0, 2.0, 3.0]])
+
+
 def test_pad_with_negative_amounts_crops():
     y = F.pad(leaf([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), (-1, 0, 0, -1))
     np.testing.assert_array_equal(y.data, [[2.0, 3.0]])
@@ -57,6 +64,85 @@ def test_pad_gradient_is_zero_on_cropped_entries():
     x = leaf(ROW)
     F.pad(x, (-1, 1)).backward(np.array([[5.0, 6.0, 7.0]]))
     np.testing.assert_array_equal(x.grad, [[0.0, 5.0, 6.0]])
+
+
+# ------------------------------------------------------------------------------ reflect, replicate, circular
+
+
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        ("reflect", [[3.0, 2.0, 1.0, 2.0, 3.0, 2.0, 1.0]]),
+        ("replicate", [[1.0, 1.0, 1.0, 2.0, 3.0, 3.0, 3.0]]),
+        ("circular", [[2.0, 3.0, 1.0, 2.0, 3.0, 1.0, 2.0]]),
+    ],
+)
+def test_pad_modes_fill_the_border_from_the_input(mode, expected):
+    np.testing.assert_array_equal(F.pad(leaf(ROW), (2, 2), mode).data, expected)
+
+
+def test_reflect_pads_height_and_width_of_an_image():
+    x = leaf([[[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]]])  # (1, 1, 3, 2)
+    y = F.pad(x, (1, 0, 0, 2), mode="reflect")  # left 1; bottom 2
+    np.testing.assert_array_equal(
+        y.data[0, 0], [[2.0, 1.0, 2.0], [4.0, 3.0, 4.0], [6.0, 5.0, 6.0], [4.0, 3.0, 4.0], [2.0, 1.0, 2.0]]
+    )
+
+
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        # reflect [3 2 | 1 2 3 | 2 1]: 1 twice, 2 three times, 3 twice (gradient of ones)
+        ("reflect", [[2.0, 3.0, 2.0]]),
+        # replicate [1 1 | 1 2 3 | 3 3]
+        ("replicate", [[3.0, 1.0, 3.0]]),
+        # circular [2 3 | 1 2 3 | 1 2]
+        ("circular", [[2.0, 3.0, 2.0]]),
+    ],
+)
+def test_pad_mode_gradient_counts_every_copy_of_an_entry(mode, expected):
+    x = leaf(ROW)
+    F.pad(x, (2, 2), mode).sum().backward()
+    np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_pad_modes_crop_with_negative_amounts():
+    np.testing.assert_array_equal(F.pad(leaf(ROW), (-1, 2), "replicate").data, [[2.0, 3.0, 3.0, 3.0]])
+    np.testing.assert_array_equal(F.pad(leaf(ROW), (2, -1), "reflect").data, [[3.0, 2.0, 1.0, 2.0]])
+
+
+def test_circular_padding_wraps_around_what_is_left_after_cropping():
+    # as PyTorch: [1 2 3] cropped by 1 on the right is [1 2], wrapped by 2 on the left: [1 2 | 1 2]
+    np.testing.assert_array_equal(F.pad(leaf(ROW), (2, -1), "circular").data, [[1.0, 2.0, 1.0, 2.0]])
+
+
+def test_reflect_padding_must_be_less_than_the_size():
+    with pytest.raises(
+        ValueError, match="pad: reflect padding of 3 along axis 1 must be less than its size 3"
+    ):
+        F.pad(leaf(ROW), (3, 0), "reflect")
+
+
+def test_circular_padding_must_be_at_most_the_size():
+    with pytest.raises(
+        ValueError, match="pad: circular padding of 4 along axis 1 must be at most its size 3"
+    ):
+        F.pad(leaf(ROW), (0, 4), "circular")
+
+
+def test_pad_unknown_mode():
+    with pytest.raises(ValueError, match=r"pad: mode must be one of \('constant', 'reflect', 'replicate', "):
+        F.pad(leaf(ROW), (1, 1), "zeros")
+
+
+def test_pad_value_is_only_for_constant_mode():
+    with pytest.raises(
+        ValueError, match="pad: value=1.0 is only used by mode='constant', not by mode='reflect'"
+    ):
+        F.pad(leaf(ROW), (1, 1), "reflect", 1.0)
+
+
+# ------------------------------------------------------------------------------ bad input
 
 
 def test_pad_odd_length():
@@ -96,6 +182,23 @@ def test_pad_gradient(name):
     assert_gradcheck(lambda x: F.pad(x, amounts, value=0.5), random_tensor(*shape))
 
 
+# (input shape, pad) for the modes that copy the input: (N, C, W), (N, C, H, W) and (N, C, D, H, W), as
+# PyTorch takes them; for reflect every amount is less than its axis
+MODE_CASES = {
+    "width": ((2, 3, 5), (2, 1)),
+    "width and height": ((1, 2, 4, 5), (1, 3, 2, 0)),
+    "depth, height and width": ((1, 1, 3, 4, 4), (1, 1, 2, 0, 0, 2)),
+    "crops": ((2, 1, 4, 5), (-1, 2, 1, -2)),
+}
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("name", list(MODE_CASES))
+def test_pad_mode_gradient(name, mode):
+    shape, amounts = MODE_CASES[name]
+    assert_gradcheck(lambda x: F.pad(x, amounts, mode), random_tensor(*shape))
+
+
 @pytest.mark.parametrize("name", list(PAD_CASES))
 def test_pad_matches_torch(torch, name):
     shape, amounts = PAD_CASES[name]
@@ -104,4 +207,16 @@ def test_pad_matches_torch(torch, name):
         lambda x: F.pad(x, amounts, value=0.5),
         lambda x: torch.nn.functional.pad(x, amounts, value=0.5),
         [random_array(*shape, seed=1)],
+    )
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("name", list(MODE_CASES))
+def test_pad_mode_matches_torch(torch, name, mode):
+    shape, amounts = MODE_CASES[name]
+    compare_with_torch(
+        torch,
+        lambda x: F.pad(x, amounts, mode),
+        lambda x: torch.nn.functional.pad(x, amounts, mode),
+        [random_array(*shape, seed=2)],
     )

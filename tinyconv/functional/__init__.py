@@ -5,9 +5,11 @@ Each op is a Function with a hand-written backward, in the file named for it:
     pooling.py     max_pool2d, avg_pool2d, adaptive_avg_pool2d
     activation.py  relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu, softplus
     bias_relu.py   bias_relu: max(x + bias, 0) in one op (one CUDA kernel on the GPU)
-    loss.py        cross_entropy, mse_loss, nll_loss, binary_cross_entropy(_with_logits),
-                   multiclass_hinge_loss
-    padding.py     pad
+    loss.py        cross_entropy, nll_loss, multiclass_hinge_loss, binary_cross_entropy(_with_logits),
+                   mse_loss, l1_loss, smooth_l1_loss, huber_loss
+    padding.py     pad (constant, reflect, replicate, circular)
+    one_hot.py     one_hot
+    similarity.py  normalize, cosine_similarity
     linear.py      linear
     flatten.py     flatten
     recurrent.py   rnn_cell, lstm_cell, gru_cell: one fused time step each
@@ -38,14 +40,19 @@ from tinyconv.functional.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
+    huber_loss,
+    l1_loss,
     mse_loss,
     multiclass_hinge_loss,
     nll_loss,
+    smooth_l1_loss,
 )
 from tinyconv.functional.normalization import batch_norm, local_response_norm
+from tinyconv.functional.one_hot import one_hot
 from tinyconv.functional.padding import pad
 from tinyconv.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from tinyconv.functional.recurrent import gru_cell, lstm_cell, rnn_cell
+from tinyconv.functional.similarity import cosine_similarity, normalize
 
 __all__ = [
     "elu",
@@ -79,4 +86,10 @@ __all__ = [
     "flatten",
     "cross_entropy",
     "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "one_hot",
+    "normalize",
+    "cosine_similarity",
 ]

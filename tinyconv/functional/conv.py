@@ -133,6 +133,11 @@ def check_conv2d_arguments(x, weight, bias, stride: tuple, padding: tuple, dilat
     check_positive_pair(dilation, op, "dilation")
     if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
         raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+    if weight.shape[0] == 0 or 0 in weight.shape[2:]:
+        raise ValueError(
+            f"conv2d: weight of shape {weight.shape} has no filters or an empty kernel; it needs at least "
+            "one output channel and a kernel of at least 1x1"
+        )
     channels, c_out = x.shape[1], weight.shape[0]
     if channels % groups or c_out % groups:
         raise ValueError(

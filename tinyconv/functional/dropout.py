@@ -7,6 +7,9 @@ time instead; the two are the same network.)
 
 The mask is drawn from tinyconv's seeded generator (tinyconv/random.py), so `tinyconv.manual_seed(s)`
 makes it repeatable, and converted to the input's array module (NumPy or CuPy).
+
+inplace=True, as in PyTorch, writes the result into the input (tinyconv/ops/inplace.py: refused for a leaf
+that requires grad, and for a tensor that a recorded operation has already used).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from tinyconv import random
 from tinyconv.autograd import Function
 from tinyconv.backend import get_array_module
 from tinyconv.checks import check_dropout_probability, check_floating, check_ndim, check_tensor
+from tinyconv.ops.inplace import apply_in_place
 from tinyconv.tensor import Tensor
 
 
@@ -41,33 +45,44 @@ class Dropout(Function):
         return grad_out * self.scaled_mask
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each value with probability p and scale the others by 1 / (1 - p), as torch's dropout.
 
-    x: any shape; returns the same shape. With training=False, x itself is returned (the identity).
+    input: any shape; returns the same shape. With training=False, the input itself is returned (the
+    identity). inplace=True writes the result into the input and returns it.
     """
-    check_dropout_arguments("dropout", x, p)
-    if not training:
-        return x
-    return Dropout(p, x.shape)(x)
+    check_dropout_arguments("dropout", input, p, training, inplace)
+    return apply_dropout(input, p, training, inplace, input.shape, "dropout")
 
 
-def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
-    """Zero whole channels of x (N, C, H, W) with probability p, scaling the others by 1 / (1 - p).
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of input (N, C, H, W) with probability p, scaling the others by 1 / (1 - p).
 
     Neighbouring pixels of a feature map are strongly correlated, so dropping single pixels barely
     regularizes a convolutional layer; dropping the whole map does (Tompson et al. 2015, "Efficient
-    Object Localization Using Convolutional Networks", section 3.2). With training=False, returns x.
+    Object Localization Using Convolutional Networks", section 3.2). With training=False, returns the
+    input; inplace=True writes the result into it.
     """
-    check_dropout_arguments("dropout2d", x, p)
-    check_ndim(x, 4, "dropout2d", "(N, C, H, W)")
+    check_dropout_arguments("dropout2d", input, p, training, inplace)
+    check_ndim(input, 4, "dropout2d", "(N, C, H, W)")
+    return apply_dropout(input, p, training, inplace, input.shape[:2] + (1, 1), "dropout2d")
+
+
+def apply_dropout(
+    input: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple, op: str
+) -> Tensor:
     if not training:
-        return x
-    return Dropout(p, x.shape[:2] + (1, 1))(x)
+        return input
+    if inplace:
+        return apply_in_place(input, lambda old: Dropout(p, mask_shape)(old), (), f"{op}(inplace=True)")
+    return Dropout(p, mask_shape)(input)
 
 
-def check_dropout_arguments(op: str, x, p) -> None:
-    """Raise unless x is a floating-point Tensor and p a probability in [0, 1)."""
+def check_dropout_arguments(op: str, input, p, training, inplace) -> None:
+    """Raise unless input is a floating-point Tensor, p a probability in [0, 1) and the flags bools."""
     check_dropout_probability(op, p)
-    check_tensor(x, op)
-    check_floating(x, op)
+    check_tensor(input, op)
+    check_floating(input, op)
+    for name, flag in (("training", training), ("inplace", inplace)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{op}: {name} must be True or False, got {flag!r}")
