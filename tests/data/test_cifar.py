@@ -4,7 +4,9 @@ with a local HTTP server.
 The archive holds the folder cifar-10-batches-py/ with the six pickled batches (two images in each
 training batch, three in the test batch), each a dict with bytes keys as in the real files.
 `SmallCIFAR10` is CIFAR10 with the MD5 digests of this archive and of its batches, so every check
-runs in milliseconds. At the end, tests on the real files, when TINYCONV_DATA holds them.
+runs in milliseconds. The batches' digests check the content of any archive (one packed again loads);
+the archive's own digest checks a download. At the end, tests on the real files, when TINYCONV_DATA
+holds them.
 """
 
 import io
@@ -68,10 +70,10 @@ BATCHES = {name: batch_file(ROWS[name], LABELS[name]) for name in ROWS}
 TRAIN_LABELS = [label for name in TRAIN_BATCHES for label in LABELS[name]]
 
 
-def tar_gz(members: list) -> bytes:
+def tar_gz(members: list, compresslevel: int = 9) -> bytes:
     """A tar.gz of `members`, each (name, bytes) for a file, (name, None) for a folder, or a TarInfo."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=compresslevel) as tar:
         for member in members:
             if isinstance(member, tarfile.TarInfo):
                 tar.addfile(member)
@@ -218,15 +220,66 @@ def test_a_batch_whose_md5_differs_is_refused_without_being_unpickled(tmp_path):
     assert path.exists()
 
 
-def test_a_missing_batch_in_the_extracted_folder_is_named(tmp_path):
-    place_extracted(tmp_path, batches={name: BATCHES[name] for name in TRAIN_BATCHES[:4]})
+@pytest.mark.parametrize(
+    "kept, missing",
+    [
+        (TRAIN_BATCHES[:4] + ["test_batch"], ["data_batch_5"]),
+        (TRAIN_BATCHES[1:4], ["data_batch_1", "data_batch_5", "test_batch"]),
+    ],
+    ids=["one", "of both splits"],
+)
+def test_every_batch_missing_from_the_extracted_folder_is_named(tmp_path, kept, missing):
+    place_extracted(tmp_path, batches={name: BATCHES[name] for name in kept})
+
+    message = error_of(SmallCIFAR10, tmp_path, train=False, download=False)
+
+    assert f"the folder {tmp_path / FOLDER} is incomplete: {', '.join(missing)} " in message
+    assert "Delete the folder" in message
+
+
+def test_an_archive_packed_again_with_the_same_batches_loads(tmp_path):
+    # Other member order, no readme, another compression level: other bytes and another MD5.
+    repacked = tar_gz(list(reversed(MEMBERS[:-1])), compresslevel=1)
+    assert md5_of(repacked) != SmallCIFAR10.archive_md5
+    place_archive(tmp_path, repacked)
+
+    dataset = SmallCIFAR10(tmp_path, download=False)
+
+    assert dataset.labels.tolist() == TRAIN_LABELS
+    assert (tmp_path / ARCHIVE_NAME).read_bytes() == repacked
+
+
+def test_an_archive_with_a_batch_of_other_content_is_refused_nothing_extracted_nothing_unpickled(tmp_path):
+    class Payload:
+        def __reduce__(self):  # unpickling this would create the folder "unpickled"
+            return (os.makedirs, (str(tmp_path / "unpickled"),))
+
+    members = [
+        (name, pickle.dumps(Payload()) if name.endswith("data_batch_2") else data) for name, data in MEMBERS
+    ]
+    path = place_archive(tmp_path / "root", tar_gz(members))
+
+    message = error_of(SmallCIFAR10, tmp_path / "root", download=False)
+
+    assert "corrupt" in message and str(path) in message and "by hand" in message
+    assert (
+        f"{FOLDER}/data_batch_2 is not the authors' file" in message
+        and SmallCIFAR10.md5["data_batch_2"] in message
+    )
+    assert os.listdir(tmp_path / "root") == [ARCHIVE_NAME]
+    assert not (tmp_path / "unpickled").exists()
+
+
+def test_an_archive_without_one_of_the_batches_is_refused_and_nothing_extracted(tmp_path):
+    place_archive(tmp_path, tar_gz([member for member in MEMBERS if not member[0].endswith("test_batch")]))
 
     message = error_of(SmallCIFAR10, tmp_path, download=False)
 
-    assert f"{tmp_path / FOLDER / 'data_batch_5'} is missing" in message and "incomplete" in message
+    assert "corrupt" in message and f"it holds no {FOLDER}/test_batch" in message
+    assert os.listdir(tmp_path) == [ARCHIVE_NAME]
 
 
-def test_a_corrupted_archive_is_refused_as_corrupt_kept_untouched_and_not_extracted(tmp_path):
+def test_a_damaged_archive_is_refused_as_corrupt_kept_untouched_and_not_extracted(tmp_path):
     damaged = bytearray(ARCHIVE)
     damaged[len(damaged) // 2] ^= 0xFF
     path = place_archive(tmp_path, bytes(damaged))
@@ -234,33 +287,38 @@ def test_a_corrupted_archive_is_refused_as_corrupt_kept_untouched_and_not_extrac
     message = error_of(SmallCIFAR10, tmp_path, download=False)
 
     assert "corrupt" in message and str(path) in message and "by hand" in message
-    assert "MD5" in message and SmallCIFAR10.archive_md5 in message
     assert path.read_bytes() == bytes(damaged)
     assert os.listdir(tmp_path) == [ARCHIVE_NAME]
 
 
-def test_a_truncated_archive_is_refused_and_not_extracted(tmp_path):
-    place_archive(tmp_path, ARCHIVE[: len(ARCHIVE) // 2])
+@pytest.mark.parametrize("fraction", [0.5, 0.75])
+def test_a_cut_archive_is_refused_as_corrupt_and_leaves_no_folder_behind(tmp_path, fraction):
+    place_archive(tmp_path, ARCHIVE[: int(len(ARCHIVE) * fraction)])
 
     message = error_of(SmallCIFAR10, tmp_path, download=False)
 
-    assert "corrupt" in message and "MD5" in message
-    assert os.listdir(tmp_path) == [ARCHIVE_NAME]
+    assert f"corrupt file, not used and not deleted: {tmp_path / ARCHIVE_NAME}" in message
+    assert os.listdir(tmp_path) == [ARCHIVE_NAME]  # neither the folder nor a temporary one
 
 
 # ------------------------------------------------------------------------------ extraction
 
 
-def test_an_extraction_that_fails_midway_leaves_no_folder_behind(tmp_path, monkeypatch):
-    # A cut archive whose MD5 is taken as the published one, so that extraction itself meets the cut.
-    cut = ARCHIVE[: len(ARCHIVE) * 3 // 4]
-    monkeypatch.setattr(SmallCIFAR10, "archive_md5", md5_of(cut))
-    place_archive(tmp_path, cut)
+def test_an_extraction_that_fails_on_a_full_disk_says_it_could_not_extract_not_corrupt(tmp_path, monkeypatch):
+    def disk_full(tar, member, into):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cifar_module, "_extract_member", disk_full)
+    place_archive(tmp_path)
 
     message = error_of(SmallCIFAR10, tmp_path, download=False)
 
-    assert f"could not extract {FOLDER}/ from {tmp_path / ARCHIVE_NAME}" in message
-    assert os.listdir(tmp_path) == [ARCHIVE_NAME]  # neither the folder nor a temporary one
+    assert (
+        f"could not extract {FOLDER}/ from {tmp_path / ARCHIVE_NAME}" in message
+        and "No space left" in message
+    )
+    assert "corrupt" not in message
+    assert os.listdir(tmp_path) == [ARCHIVE_NAME]
 
 
 def test_an_interrupted_extraction_leaves_no_folder_behind(tmp_path, monkeypatch):
@@ -288,14 +346,10 @@ def archive_with(member) -> bytes:
 
 
 @pytest.mark.parametrize("name", ["../escaped", f"{FOLDER}/../../escaped", "ABSOLUTE"])
-def test_a_member_with_an_absolute_name_or_dot_dot_is_refused_and_nothing_is_written_outside(
-    tmp_path, monkeypatch, name
-):
+def test_a_member_with_an_absolute_name_or_dot_dot_is_refused_and_nothing_is_written_outside(tmp_path, name):
     root = tmp_path / "root"
     name = str(tmp_path / "escaped") if name == "ABSOLUTE" else name
-    data = archive_with((name, b"written outside"))
-    monkeypatch.setattr(SmallCIFAR10, "archive_md5", md5_of(data))
-    place_archive(root, data)
+    place_archive(root, archive_with((name, b"written outside")))
 
     message = error_of(SmallCIFAR10, root, download=False)
 
@@ -304,12 +358,10 @@ def test_a_member_with_an_absolute_name_or_dot_dot_is_refused_and_nothing_is_wri
     assert os.listdir(root) == [ARCHIVE_NAME]
 
 
-def test_a_link_in_the_archive_is_refused(tmp_path, monkeypatch):
+def test_a_link_in_the_archive_is_refused(tmp_path):
     link = tarfile.TarInfo(f"{FOLDER}/link")
     link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
-    data = archive_with(link)
-    monkeypatch.setattr(SmallCIFAR10, "archive_md5", md5_of(data))
-    place_archive(tmp_path, data)
+    place_archive(tmp_path, archive_with(link))
 
     message = error_of(SmallCIFAR10, tmp_path, download=False)
 
@@ -317,10 +369,10 @@ def test_a_link_in_the_archive_is_refused(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == [ARCHIVE_NAME]
 
 
-def test_an_archive_without_the_batches_folder_is_refused(tmp_path, monkeypatch):
-    data = tar_gz([("other-folder", None), ("other-folder/data_batch_1", BATCHES["data_batch_1"])])
-    monkeypatch.setattr(SmallCIFAR10, "archive_md5", md5_of(data))
-    place_archive(tmp_path, data)
+def test_an_archive_without_the_batches_folder_is_refused(tmp_path):
+    place_archive(
+        tmp_path, tar_gz([("other-folder", None), ("other-folder/data_batch_1", BATCHES["data_batch_1"])])
+    )
 
     message = error_of(SmallCIFAR10, tmp_path, download=False)
 
@@ -338,6 +390,7 @@ def test_missing_files_with_download_false_are_named_with_the_folder_and_how_to_
 
     assert f"neither {FOLDER}/ nor {ARCHIVE_NAME} is in {folder} and download=False" in message
     assert f"{SmallCIFAR10.mirrors[0]}{ARCHIVE_NAME}" in message and "by hand" in message
+    assert "cifar10/" in message and "$TINYCONV_DATA/cifar10" in message and "--data-dir DIR" in message
     assert not folder.exists()
 
 

@@ -1,19 +1,22 @@
 """FashionMNIST (tinyconv/data/fashion_mnist.py) on small made-up files in the real format, with a local
 HTTP server as its mirror.
 
-`SmallFashionMNIST` is FashionMNIST with the MD5 digests of small gzipped IDX files built here byte by
-byte (five training images, three test images, 28 x 28). Fashion-MNIST's authors publish MD5s of the
-`.gz` files, so these tests also show what that means: the `.gz` is checked as downloaded, and a file
-decompressed by hand is not used. At the end, tests on the real files, when TINYCONV_DATA holds them.
+`SmallFashionMNIST` is FashionMNIST with the SHA-256 digests of the content of small IDX files built
+here byte by byte (five training images, three test images, 28 x 28). The authors publish MD5s of
+their `.gz` files, which would refuse a genuine copy compressed again; these tests show that the
+content is what is checked: the `.gz` as published, one compressed again, and a decompressed file all
+load, and a file whose content differs is refused. At the end, tests on the real files, when
+TINYCONV_DATA holds them.
 """
 
 import gzip
+import hashlib
 import os
 
 import numpy
 import pytest
 from helpers import closed_port_url
-from helpers.datasets import error_of, idx_bytes, md5_of, pattern_images, pixel_mean_and_std, real_data_folder
+from helpers.datasets import error_of, idx_bytes, pattern_images, pixel_mean_and_std, real_data_folder
 
 from tinyconv.data import FashionMNIST
 
@@ -31,8 +34,10 @@ CONTENTS = {
 }
 
 
-# mtime=0: the same bytes every run, so the MD5 of each .gz file is fixed, as a published file's is.
+# As the authors' files: gzipped with mtime=0. RECOMPRESSED: the same content gzipped at another level
+# with another timestamp, as any re-packaging of the files produces: other bytes, other MD5s.
 GZIPPED = {name: gzip.compress(content, mtime=0) for name, content in CONTENTS.items()}
+RECOMPRESSED = {name: gzip.compress(content, compresslevel=1, mtime=1) for name, content in CONTENTS.items()}
 
 
 TRAIN_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]
@@ -42,7 +47,7 @@ TEST_FILES = ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 
 
 class SmallFashionMNIST(FashionMNIST):
-    md5 = {name: md5_of(data) for name, data in GZIPPED.items()}
+    sha256 = {name: hashlib.sha256(content).hexdigest() for name, content in CONTENTS.items()}
     mirrors = ("http://127.0.0.1:9/never-used/",)  # each download test sets its own
 
 
@@ -51,6 +56,20 @@ def place(folder, names, gzipped=GZIPPED) -> None:
     os.makedirs(folder, exist_ok=True)
     for name in names:
         (folder / (name + ".gz")).write_bytes(gzipped[name])
+
+
+# ------------------------------------------------------------------------------ the published digests
+
+
+def test_the_digests_are_the_sha256_of_the_authors_files_decompressed():
+    # The SHA-256 of the four files of github.com/zalandoresearch/fashion-mnist, decompressed, as public
+    # projects list them.
+    assert FashionMNIST.sha256 == {
+        "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    }
 
 
 # ------------------------------------------------------------------------------ reading and checking
@@ -99,19 +118,39 @@ def test_an_index_array_gives_a_batch(tmp_path):
     numpy.testing.assert_array_equal(images[1], dataset[1][0])
 
 
-def test_a_gz_file_whose_md5_differs_is_refused_as_corrupt_and_kept_untouched(tmp_path):
+def test_a_genuine_copy_compressed_again_loads(tmp_path):
+    assert RECOMPRESSED["train-images-idx3-ubyte"] != GZIPPED["train-images-idx3-ubyte"]
+    place(tmp_path, TRAIN_FILES, gzipped=RECOMPRESSED)
+
+    dataset = SmallFashionMNIST(tmp_path, download=False)
+
+    numpy.testing.assert_array_equal(dataset.images, TRAIN_IMAGES)
+
+
+def test_decompressed_files_load(tmp_path):
+    for name in TRAIN_FILES:
+        (tmp_path / name).write_bytes(CONTENTS[name])
+
+    dataset = SmallFashionMNIST(tmp_path, download=False)
+
+    numpy.testing.assert_array_equal(dataset.labels, TRAIN_LABELS)
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["gzipped", "decompressed"])
+def test_a_file_whose_content_differs_is_refused_as_corrupt_and_kept_untouched(tmp_path, gz):
     damaged = bytearray(CONTENTS["train-images-idx3-ubyte"])
     damaged[600] ^= 0xFF  # one pixel: a valid IDX file, only the digest tells
-    damaged_gz = gzip.compress(bytes(damaged), mtime=0)
-    place(tmp_path, TRAIN_FILES, gzipped={**GZIPPED, "train-images-idx3-ubyte": damaged_gz})
+    data = gzip.compress(bytes(damaged)) if gz else bytes(damaged)
+    place(tmp_path, ["train-labels-idx1-ubyte"])
+    path = tmp_path / ("train-images-idx3-ubyte" + (".gz" if gz else ""))
+    path.write_bytes(data)
 
     message = error_of(SmallFashionMNIST, tmp_path, download=False)
 
-    path = tmp_path / "train-images-idx3-ubyte.gz"
     assert "corrupt" in message and str(path) in message
-    assert "MD5" in message and SmallFashionMNIST.md5["train-images-idx3-ubyte"] in message
+    assert "SHA-256" in message and SmallFashionMNIST.sha256["train-images-idx3-ubyte"] in message
     assert "by hand" in message
-    assert path.read_bytes() == damaged_gz
+    assert path.read_bytes() == data
 
 
 def test_a_truncated_gz_file_is_refused_as_corrupt(tmp_path):
@@ -124,25 +163,15 @@ def test_a_truncated_gz_file_is_refused_as_corrupt(tmp_path):
     assert "corrupt" in message and str(path) in message and path.exists()
 
 
-def test_decompressed_files_are_not_used_because_the_published_md5_checks_only_the_gz(tmp_path):
-    for name in TRAIN_FILES:
-        (tmp_path / name).write_bytes(CONTENTS[name])
-
-    message = error_of(SmallFashionMNIST, tmp_path, download=False)
-
-    assert f"are not in {tmp_path} and download=False" in message
-    assert "Keep them gzipped" in message
-
-
-def test_missing_files_with_download_false_are_named_with_the_folder_and_how_to_place_them(tmp_path):
+def test_missing_files_with_download_false_are_all_named_with_the_folder_and_how_to_place_them(tmp_path):
     folder = tmp_path / "empty"
 
     message = error_of(SmallFashionMNIST, folder, download=False)
 
     assert "download=False" in message and str(folder) in message
-    for name in TRAIN_FILES:
+    for name in TRAIN_FILES + TEST_FILES:
         assert f"{SmallFashionMNIST.mirrors[0]}{name}.gz" in message
-    assert "by hand" in message and "fashion-mnist/" in message
+    assert "by hand" in message and "fashion-mnist/" in message and "--data-dir" in message
     assert not folder.exists()
 
 
@@ -185,15 +214,21 @@ def test_download_fetches_the_gz_files_as_published_and_the_dataset_loads_them(t
     numpy.testing.assert_array_equal(dataset.images, TRAIN_IMAGES)
 
 
-def test_download_tries_the_next_mirror_when_one_serves_a_file_with_another_md5(
-    tmp_path, server, monkeypatch
-):
-    # The same content gzipped with another timestamp: a valid file, but not the published bytes.
-    other_gz = {
-        **GZIPPED,
-        "train-images-idx3-ubyte": gzip.compress(CONTENTS["train-images-idx3-ubyte"], mtime=1),
-    }
-    bad, good = serve(server, "bad", TRAIN_FILES, gzipped=other_gz), serve(server, "good", TRAIN_FILES)
+def test_download_takes_a_copy_compressed_again_from_the_first_mirror(tmp_path, server, monkeypatch):
+    mirror = serve(server, "repacked", TRAIN_FILES, gzipped=RECOMPRESSED)
+    monkeypatch.setattr(SmallFashionMNIST, "mirrors", (mirror, serve(server, "authors", TRAIN_FILES)))
+
+    dataset = SmallFashionMNIST(tmp_path)
+
+    assert server.requests == [f"/repacked/{name}.gz" for name in TRAIN_FILES]
+    numpy.testing.assert_array_equal(dataset.images, TRAIN_IMAGES)
+
+
+def test_download_tries_the_next_mirror_when_one_serves_other_content(tmp_path, server, monkeypatch):
+    damaged = bytearray(CONTENTS["train-images-idx3-ubyte"])
+    damaged[600] ^= 0xFF
+    other = {**GZIPPED, "train-images-idx3-ubyte": gzip.compress(bytes(damaged), mtime=0)}
+    bad, good = serve(server, "bad", TRAIN_FILES, gzipped=other), serve(server, "good", TRAIN_FILES)
     monkeypatch.setattr(SmallFashionMNIST, "mirrors", (bad, good))
 
     SmallFashionMNIST(tmp_path)
@@ -210,7 +245,9 @@ def test_download_rejects_a_truncated_file_and_leaves_nothing_behind(tmp_path, s
 
     message = error_of(SmallFashionMNIST, tmp_path)
 
-    assert "could not download train-images-idx3-ubyte.gz" in message and "MD5" in message
+    assert (
+        "could not download train-images-idx3-ubyte.gz" in message and "not a complete gzip file" in message
+    )
     assert os.listdir(tmp_path) == []
 
 

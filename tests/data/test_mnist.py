@@ -163,6 +163,22 @@ def test_missing_files_with_download_false_are_named_with_the_folder_and_how_to_
     assert not folder.exists()
 
 
+@pytest.mark.parametrize("train", [True, False], ids=["training set", "test set"])
+def test_missing_files_of_both_splits_are_all_named_so_one_trip_puts_them_in_place(tmp_path, train):
+    message = error_of(SmallMNIST, tmp_path, train=train, download=False)
+
+    wanted, other = ("training", "test") if train else ("test", "training")
+    assert f"the {wanted} files" in message and f"(nor are the {other} files" in message
+    for name in TRAIN_FILES + TEST_FILES:
+        assert f"{SmallMNIST.mirrors[0]}{name}.gz" in message
+
+
+def test_the_missing_files_error_names_root_tinyconv_data_and_the_demos_data_dir_flag(tmp_path):
+    message = error_of(SmallMNIST, tmp_path, download=False)
+
+    assert "root" in message and "$TINYCONV_DATA/mnist" in message and "--data-dir DIR" in message
+
+
 # ------------------------------------------------------------------------------ where the files are
 
 
@@ -187,7 +203,7 @@ def test_root_holding_any_of_the_files_is_not_replaced_by_its_mnist_subfolder(tm
 
     message = error_of(SmallMNIST, tmp_path, train=True, download=False)
 
-    assert f"are not in {tmp_path} and download=False" in message
+    assert f"are not in {tmp_path} and download=False\n" in message  # the test files are there
 
 
 def test_without_root_the_files_are_looked_for_in_TINYCONV_DATA_mnist(tmp_path, monkeypatch):
@@ -325,7 +341,8 @@ def test_offline_download_names_the_files_the_folder_and_how_to_place_them(tmp_p
 
     assert message.startswith("SmallMNIST: could not download train-images-idx3-ubyte.gz")
     assert str(tmp_path) in message and "by hand" in message
-    for name in TRAIN_FILES:
+    assert f"(nor are the test files {', '.join(TEST_FILES)})" in message
+    for name in TRAIN_FILES + TEST_FILES:
         assert f"{unreachable}{name}.gz" in message
     assert "refused" in message.lower()
     assert os.listdir(tmp_path) == []

@@ -9,13 +9,19 @@ data_batch_5 for training and test_batch for testing. Each batch is a dict with
     b"labels"  a list of 10,000 ints 0-9
 Its keys are bytes: the batches were pickled by Python 2, whose strings are read back with encoding="bytes".
 
-Nothing is used before its digest matched the published one: the archive before it is extracted, each
-batch file before it is unpickled. That matters more here than for MNIST's plain arrays: unpickling runs
-whatever code a file asks for, so a pickle is only safe to read when it is known to be the authors' file.
+Nothing is used before its digest matched the published one, and the digests checked are those of the
+content, the six batch files, not of the archive that carries them: a genuine archive that was packed
+again (other compression, another order of its members) is the same data and loads, and an extracted
+folder put in place by hand is checked the same way. Each batch is checked before it is unpickled.
+That matters more here than for MNIST's plain arrays: unpickling runs whatever code a file asks for, so
+a pickle is only safe to read when it is known to be the authors' file. (The archive's own published
+MD5 checks a download, which comes from the authors' server: a transfer cut or damaged is retried on
+the next mirror and never written in place.)
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 import pickle
 import shutil
@@ -53,10 +59,11 @@ class CIFAR10(Dataset):
         root given:  in `root` itself; if `root` holds neither the archive nor the extracted folder but
                      `root/cifar10` does, in `root/cifar10`. Downloads go into the folder so chosen.
         root=None:   in `$TINYCONV_DATA/cifar10` when that variable is set, else `~/.cache/tinyconv/cifar10`.
-    In that folder the batches are read from `cifar-10-batches-py/`. When that folder is not there, the
-    archive `cifar-10-python.tar.gz` is checked and extracted into it, after downloading it
-    (download=True) when it is missing too. The archive is kept: delete it by hand to save 163 MB.
-    Files that fail their check are reported as corrupt and left alone, neither used nor deleted.
+    In that folder the batches are read from `cifar-10-batches-py/`. When that folder is not there, it
+    is extracted from the archive `cifar-10-python.tar.gz`, after downloading it (download=True) when it
+    is missing too, and put in place only once every batch in it has passed its check. The archive is
+    kept: delete it by hand to save 163 MB. Files that fail their check are reported as corrupt and left
+    alone, neither used nor deleted.
 
     transform: a function applied to every batch of raw pixels (B, 3, 32, 32) uint8 before they are
     normalized, for augmentation: `CIFAR10(transform=Compose([RandomCrop(32, padding=4),
@@ -75,7 +82,7 @@ class CIFAR10(Dataset):
     mirrors = ("https://www.cs.toronto.edu/~kriz/",)
     archive = "cifar-10-python.tar.gz"
     # MD5 of the archive, from the table "Version / Size / md5sum" on https://www.cs.toronto.edu/~kriz/cifar.html
-    # (also `tgz_md5` in torchvision's datasets/cifar.py).
+    # (also `tgz_md5` in torchvision's datasets/cifar.py): it checks a download only.
     archive_md5 = "c58f30108f718f92721af3b95e74349a"
     extracted = "cifar-10-batches-py"  # the folder the archive holds
     files = {
@@ -83,7 +90,7 @@ class CIFAR10(Dataset):
         "test": ("test_batch",),
     }
     # MD5 of each batch file as extracted, from `train_list` and `test_list` in torchvision's
-    # datasets/cifar.py: they check a folder extracted by hand as well as one extracted here.
+    # datasets/cifar.py: they check the batches of any archive, and a folder extracted by hand.
     md5 = {
         "data_batch_1": "c99cafc152244af753f735de768cd75f",
         "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
@@ -102,6 +109,7 @@ class CIFAR10(Dataset):
         self.root = choose_root(root, self.folder, self._holds_files)
         if not os.path.isdir(self._batches_folder):
             self._extract(download)
+        self._check_complete()
         batches = [self._load_batch(name) for name in self.files["train" if train else "test"]]
         self.images = numpy.concatenate([images for images, _ in batches])
         self.labels = numpy.concatenate([labels for _, labels in batches])
@@ -150,64 +158,96 @@ class CIFAR10(Dataset):
         return os.path.isfile(archive) or os.path.isdir(extracted)
 
     def _extract(self, download: bool) -> None:
-        """Make `cifar-10-batches-py/` from the archive: checked on disk, or downloaded and checked."""
+        """Make `cifar-10-batches-py/` from the archive, downloaded first when it is not on disk; the
+        folder is put in place only once each of its batches has passed its check."""
         archive = os.path.join(self.root, self.archive)
-        if os.path.isfile(archive):
-            try:
-                check_digests(archive, md5=self.archive_md5)
-            except ChecksumError as error:
-                raise DatasetError(
-                    f"{self._name}: corrupt file, not used and not deleted: {archive}: {error}\n"
-                    f"Delete it (download=True then fetches a fresh copy) or replace it by hand.\n"
-                    + self._how_to_place()
-                ) from None
-        elif not download:
-            raise DatasetError(
-                f"{self._name}: neither {self.extracted}/ nor {self.archive} is in {self.root} "
-                f"and download=False\n" + self._how_to_place()
-            )
-        else:
-            try:
-                download_verified(
-                    [mirror + self.archive for mirror in self.mirrors], archive, md5=self.archive_md5
-                )
-            except DownloadError as error:
-                raise DatasetError(
-                    f"{self._name}: could not download {self.archive} into {self.root} from any mirror "
-                    f"(offline?)\n"
-                    + "\n".join(f"  {line}" for line in error.failures)
-                    + "\n"
-                    + self._how_to_place()
-                ) from None  # the message already holds every mirror's reason
+        if not os.path.isfile(archive):
+            self._download(archive, download)
         try:
-            extract_folder(archive, self.extracted, self.root)
-        # TarError: a damaged tar; EOFError, zlib.error, OSError: a damaged gzip stream or a full disk;
-        # ValueError: a member refused by extract_folder.
-        except (tarfile.TarError, EOFError, zlib.error, OSError, ValueError) as error:
+            extract_folder(archive, self.extracted, self.root, verify=self._check_batches)
+        # The archive is damaged or not CIFAR-10: a digest that differs (ChecksumError), a damaged tar
+        # (TarError) or gzip stream (EOFError, zlib.error, BadGzipFile), a refused member (ValueError).
+        except (ValueError, tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:
+            raise DatasetError(
+                f"{self._name}: corrupt file, not used and not deleted: {archive}: {error}\n"
+                f"Delete it (download=True then fetches a fresh copy) or replace it by hand.\n"
+                + self._how_to_place()
+            ) from None
+        except OSError as error:  # the archive may be fine: a full disk, a folder that cannot be written
             raise DatasetError(
                 f"{self._name}: could not extract {self.extracted}/ from {archive}: {error}\n"
                 + self._how_to_place()
             ) from None
 
-    def _load_batch(self, name: str) -> tuple[numpy.ndarray, numpy.ndarray]:
-        """The images (10000, 3, 32, 32) uint8 and labels (10000,) int64 of one batch file, once checked."""
-        path = os.path.join(self._batches_folder, name)
-        delete_folder = (
+    def _download(self, archive: str, download: bool) -> None:
+        """Fetch the archive into `archive`, checked against its published MD5, or say why it cannot be."""
+        if not download:
+            raise DatasetError(
+                f"{self._name}: neither {self.extracted}/ nor {self.archive} is in {self.root} "
+                f"and download=False\n" + self._how_to_place()
+            )
+        try:
+            download_verified(
+                [mirror + self.archive for mirror in self.mirrors], archive, md5=self.archive_md5
+            )
+        except DownloadError as error:
+            raise DatasetError(
+                f"{self._name}: could not download {self.archive} into {self.root} from any mirror "
+                f"(offline?)\n"
+                + "\n".join(f"  {line}" for line in error.failures)
+                + "\n"
+                + self._how_to_place()
+            ) from None  # the message already holds every mirror's reason
+
+    def _check_batches(self, folder: str) -> None:
+        """Raise ValueError (ChecksumError for a digest) unless `folder` holds the six batches, each
+        with its published MD5."""
+        for name in self._batch_names():
+            path = os.path.join(folder, name)
+            if not os.path.isfile(path):
+                raise ValueError(f"it holds no {self.extracted}/{name}")
+            try:
+                check_digests(path, md5=self.md5[name])
+            except ChecksumError as error:
+                raise ChecksumError(
+                    f"its {self.extracted}/{name} is not the authors' file: {error}"
+                ) from None
+
+    def _batch_names(self) -> list[str]:
+        return [name for split in self.files.values() for name in split]
+
+    def _check_complete(self) -> None:
+        """Refuse an extracted folder that lacks batches, naming every missing one (training and test)."""
+        missing = [
+            name
+            for name in self._batch_names()
+            if not os.path.isfile(os.path.join(self._batches_folder, name))
+        ]
+        if missing:
+            raise DatasetError(
+                f"{self._name}: the folder {self._batches_folder} is incomplete: {', '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} missing\n"
+                + self._delete_folder
+                + self._how_to_place()
+            )
+
+    @property
+    def _delete_folder(self) -> str:
+        """The sentence of an error message that says what to do about a bad extracted folder."""
+        return (
             f"Delete the folder {self._batches_folder} (it is extracted again from the archive, which "
             f"download=True fetches when it is missing) or replace the file by hand.\n"
         )
-        if not os.path.isfile(path):
-            raise DatasetError(
-                f"{self._name}: {path} is missing: the folder {self.extracted}/ is incomplete\n"
-                + delete_folder
-                + self._how_to_place()
-            )
+
+    def _load_batch(self, name: str) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """The images (10000, 3, 32, 32) uint8 and labels (10000,) int64 of one batch file, once checked."""
+        path = os.path.join(self._batches_folder, name)
         try:
             check_digests(path, md5=self.md5[name])
         except ChecksumError as error:
             raise DatasetError(
                 f"{self._name}: corrupt file, not unpickled and not deleted: {path}: {error}\n"
-                + delete_folder
+                + self._delete_folder
                 + self._how_to_place()
             ) from None
         # Safe to unpickle: its MD5 is the published one, so this is the authors' file, not one that
@@ -232,12 +272,14 @@ class CIFAR10(Dataset):
 
 
 # ------------------------------------------------------------------------------------ extraction
-def extract_folder(archive, folder: str, into) -> None:
+def extract_folder(archive, folder: str, into, verify=None) -> None:
     """Extract the tar.gz `archive` into the folder `into`, all or nothing; it must hold `folder`/.
 
     The members are written into a temporary folder inside `into` (a dot name ending in `.part`), and
-    `folder` is renamed from there to `into/folder` only once every member is out: an interrupted or
-    failed extraction never leaves a folder that looks complete, and the temporary one is removed. Only
+    `folder` is renamed from there to `into/folder` only once every member is out and `verify`, when
+    given, has returned: it is called with the path of the extracted `folder` and raises if its content
+    is bad. An interrupted or failed extraction never leaves a folder that looks complete, and the
+    temporary one is removed. Only
     files and folders are extracted; a member with an absolute name or one that climbs out with `..`
     is refused, so an archive cannot write outside `into` (the "tar slip").
     Raises ValueError for a refused member or an archive without `folder`/, tarfile's errors for a
@@ -252,6 +294,8 @@ def extract_folder(archive, folder: str, into) -> None:
         extracted = os.path.join(temporary, folder)
         if not os.path.isdir(extracted):
             raise ValueError(f"{archive} holds no folder {folder}/")
+        if verify is not None:
+            verify(extracted)
         os.rename(extracted, os.path.join(into, folder))
     finally:
         shutil.rmtree(temporary, ignore_errors=True)

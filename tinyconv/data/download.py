@@ -10,10 +10,10 @@ Ctrl-C), the temporary file is removed and the target name is never created; the
 
 Two kinds of digest, and each dataset lists for each file whichever it knows:
     sha256  the SHA-256 of the file's *content*, decompressed first when it is gzipped. The same digest
-            checks the `.gz` file and the raw file a user decompressed by hand (MNIST's table).
-    md5     the MD5 of the file's bytes exactly as published: the `.gz` or `.tar.gz` itself. These are the
-            digests the authors of Fashion-MNIST and CIFAR-10 publish; they cannot check a file that was
-            decompressed by hand, so those datasets keep their files as downloaded.
+            checks the `.gz` file from any mirror, one compressed again, and the raw file a user
+            decompressed by hand (MNIST's and Fashion-MNIST's tables).
+    md5     the MD5 of the file's bytes exactly as they are: CIFAR-10's batch files as extracted, and
+            its archive as the authors serve it (which checks a download).
 MD5 is broken for signatures (two files with the same digest can be made), but nobody can make a file
 that matches a digest already published, so it still pins the file; SHA-256 is preferred where known.
 HTTP uses only the standard library (urllib).
@@ -165,8 +165,10 @@ def choose_root(root, folder: str, holds_files: Callable[[str], bool]) -> str:
 
 
 def where_looked_for(folder: str) -> str:
-    """The sentence of an error message that repeats `choose_root`'s rule for a dataset's `folder`."""
+    """The sentence of an error message that repeats `choose_root`'s rule for a dataset's `folder`, and
+    names the demos' flag that gives them the folder."""
     return (
-        f"(A folder given as root may also hold them in its {folder}/ subfolder; with root=None "
-        f"they are looked for in $TINYCONV_DATA/{folder}, else in ~/.cache/tinyconv/{folder}.)"
+        f"(A folder given as root, or to a demo as --data-dir DIR, may also hold them in its {folder}/ "
+        f"subfolder; with root=None they are looked for in $TINYCONV_DATA/{folder}, else in "
+        f"~/.cache/tinyconv/{folder}.)"
     )

@@ -5,6 +5,11 @@ Algorithms" (2017); https://github.com/zalandoresearch/fashion-mnist. Made as a 
 MNIST, which is too easy to tell models apart: the same four IDX files under the same names, the same
 60,000 / 10,000 split and the same image size. So it is MNIST (mnist.py) with other mirrors, digests,
 class names and statistics; finding, downloading and checking the files are MNIST's own code.
+
+The authors publish MD5 digests of their `.gz` files. Those check only the exact bytes the authors
+compressed: a copy that was decompressed, or compressed again (other software, another level, another
+timestamp in the gzip header), is refused although its content is the same. So, as for MNIST, what is
+checked here is the SHA-256 of each file's decompressed content, and any genuine copy loads.
 """
 
 from __future__ import annotations
@@ -18,11 +23,10 @@ class FashionMNIST(MNIST):
         dataset = FashionMNIST()                # the training set, downloaded if needed
         image, label = dataset[0]               # (1, 28, 28) float32, an int; classes[label] names it
 
-    Everything works as in MNIST (see its docstring), with three differences:
+    Everything works as in MNIST (see its docstring; the files may be gzipped or not), with two
+    differences:
         the folder is `fashion-mnist` (`$TINYCONV_DATA/fashion-mnist`, `~/.cache/tinyconv/fashion-mnist`,
             or `root/fashion-mnist`);
-        the files must stay gzipped: the digests the authors publish are MD5s of the `.gz` files,
-            which cannot check a decompressed file;
         pixels are normalized with Fashion-MNIST's own statistics:
             x = (pixel / 255 - mean) / std,    mean = 0.2860, std = 0.3530
     """
@@ -32,14 +36,13 @@ class FashionMNIST(MNIST):
         "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",  # the authors' site, as in torchvision
         "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",  # their repo
     )
-    sha256: dict[str, str] = {}
-    # MD5 of each .gz file as published: the table "Get the Data" in the authors' README
-    # (github.com/zalandoresearch/fashion-mnist), the same as `resources` in torchvision's datasets/mnist.py.
-    md5 = {
-        "train-images-idx3-ubyte": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-        "train-labels-idx1-ubyte": "25c81989df183df01b3e8a0aad5dffbe",
-        "t10k-images-idx3-ubyte": "bef4ecab320f06d8554ea6380940ec79",
-        "t10k-labels-idx1-ubyte": "bb300cfdad3c16e7a12a480ee83cd310",
+    # SHA-256 of each file's decompressed content (the .gz files whose MD5s the authors publish in their
+    # README, decompressed; public projects list the same values).
+    sha256 = {
+        "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
     }
     # The labels 0-9, as numbered in the authors' README.
     classes = [

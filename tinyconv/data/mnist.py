@@ -3,12 +3,14 @@
 LeCun, Bottou, Bengio and Haffner, "Gradient-based learning applied to document recognition" (1998);
 http://yann.lecun.com/exdb/mnist/. The four files are in the IDX format (see idx.py).
 
-Every file is checked before use: its magic number, that its size matches its header, its digest, and
-that the images and labels are equally many. The digests are written below, so a damaged or substituted
-file is refused with a message saying how to fix it, never used.
+Every file is checked before use: its magic number, that its size matches its header, the SHA-256 of
+its content, and that the images and labels are equally many. The digests are written below, so a
+damaged or substituted file is refused with a message saying how to fix it, never used. They are
+digests of the decompressed content, not of the `.gz` files: a gzipped copy from any mirror, a copy
+compressed again by other software, and a decompressed one all pass, being the same content.
 
 Fashion-MNIST and its kin share the file names and the format; such a dataset is a subclass that sets
-other `folder`, `mirrors`, `sha256` or `md5`, `classes`, `mean` and `std` (see fashion_mnist.py).
+other `folder`, `mirrors`, `sha256`, `classes`, `mean` and `std` (see fashion_mnist.py).
 """
 
 from __future__ import annotations
@@ -75,16 +77,13 @@ class MNIST(Dataset):
         "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
         "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
     }
-    # Each file's digest, of whichever kind is known (download.py says what each kind checks):
-    # sha256: of the decompressed content, so the .gz file and the decompressed one both pass;
-    # md5:    of the .gz file as published, so only the .gz is used (a dataset whose authors publish MD5s).
+    # The SHA-256 of each file's decompressed content, so the .gz file and the decompressed one both pass.
     sha256 = {
         "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
         "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
         "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
         "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     }
-    md5: dict[str, str] = {}
     classes = [
         "0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
         "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine",
@@ -157,13 +156,8 @@ class MNIST(Dataset):
         )
 
     def _path_of(self, name: str) -> str | None:
-        """The file `name` in root, decompressed or `.gz` (the decompressed one when both are there).
-
-        Only the `.gz` file counts when its digest is an MD5 of the published `.gz`: nothing could check
-        a decompressed one.
-        """
-        candidates = (name, name + ".gz") if name in self.sha256 else (name + ".gz",)
-        for candidate in candidates:
+        """The file `name` in root, decompressed or `.gz` (the decompressed one when both are there)."""
+        for candidate in (name, name + ".gz"):
             path = os.path.join(self.root, candidate)
             if os.path.isfile(path):
                 return path
@@ -174,23 +168,29 @@ class MNIST(Dataset):
         if not missing:
             return
         split = "training" if self.train else "test"
+        # The other split's missing files are named too, so that one trip puts all four in place.
+        other_split = "test" if self.train else "training"
+        others = [
+            name for name in self.files["test" if self.train else "train"] if self._path_of(name) is None
+        ]
+        not_either = f" (nor are the {other_split} files {', '.join(others)})" if others else ""
         if not download:
             raise DatasetError(
                 f"{self._name}: the {split} files {', '.join(missing)} are not in {self.root} "
-                f"and download=False\n" + self._how_to_place(missing)
+                f"and download=False{not_either}\n" + self._how_to_place(missing + others)
             )
         for name in missing:
             try:
                 urls = [mirror + name + ".gz" for mirror in self.mirrors]
                 path = os.path.join(self.root, name + ".gz")
-                download_verified(urls, path, sha256=self.sha256.get(name), md5=self.md5.get(name))
+                download_verified(urls, path, sha256=self.sha256[name])
             except DownloadError as error:
                 raise DatasetError(
                     f"{self._name}: could not download {name}.gz into {self.root} from any mirror "
-                    f"(offline?); the {split} files {', '.join(missing)} are missing\n"
+                    f"(offline?); the {split} files {', '.join(missing)} are missing{not_either}\n"
                     + "\n".join(f"  {line}" for line in error.failures)
                     + "\n"
-                    + self._how_to_place(missing)
+                    + self._how_to_place(missing + others)
                 ) from None  # the message already holds every mirror's reason
 
     def _load(self, name: str, expected_magic: int) -> numpy.ndarray:
@@ -204,7 +204,7 @@ class MNIST(Dataset):
                 raise IDXError(f"{path} starts with magic number {magic}, expected {expected_magic} ({kind})")
             array = parse_idx(data, source=path)
             try:
-                check_digests(path, sha256=self.sha256.get(name), md5=self.md5.get(name), content=data)
+                check_digests(path, sha256=self.sha256[name], content=data)
             except ChecksumError as error:
                 raise IDXError(f"{path}: {error}") from None
         except IDXError as error:
@@ -222,9 +222,6 @@ class MNIST(Dataset):
         lines += [f"  {first}{name}.gz" for name in names]
         if others:
             lines.append(f"(or the same names from {' or '.join(others)})")
-        if all(name in self.sha256 for name in names):
-            lines.append("Keep them gzipped or decompress them, either works.")
-        else:
-            lines.append("Keep them gzipped: the published MD5 digests that check them are of the .gz files.")
+        lines.append("Keep them gzipped or decompress them, either works.")
         lines.append(where_looked_for(self.folder))
         return "\n".join(lines)
