@@ -25,7 +25,7 @@ import pytest
 
 import tinyconv
 from tinyconv import nn, optim
-from tinyconv.serialization import CheckpointError, atomic_write
+from tinyconv.serialization import CheckpointError, NoGPUError, _reconstruct, atomic_write, scalar
 
 
 class ExplodesWhenPickled:
@@ -268,7 +268,7 @@ def test_map_location_cpu_puts_tensors_saved_on_the_gpu_on_the_cpu(tmp_path, map
 def test_tensors_saved_on_the_gpu_without_a_gpu_here_name_the_reason_and_map_location_cpu(tmp_path):
     write_gpu_checkpoint(tmp_path / "gpu.ckpt", np.zeros(2, dtype=np.float32))
 
-    with pytest.raises(RuntimeError) as caught:
+    with pytest.raises(NoGPUError) as caught:
         tinyconv.load(tmp_path / "gpu.ckpt")
 
     message = str(caught.value)
@@ -278,7 +278,7 @@ def test_tensors_saved_on_the_gpu_without_a_gpu_here_name_the_reason_and_map_loc
 
 @pytest.mark.skipif(tinyconv.cuda.is_available(), reason="tests the error of a machine without a GPU")
 def test_map_location_cuda_without_a_gpu_is_refused_with_the_reason_before_reading(tmp_path):
-    with pytest.raises(RuntimeError) as caught:
+    with pytest.raises(NoGPUError) as caught:
         tinyconv.load(tmp_path / "no such file", map_location="cuda")
 
     assert "map_location='cuda'" in str(caught.value)
@@ -405,6 +405,24 @@ def test_a_global_off_the_list_is_refused_before_its_module_is_imported(tmp_path
 
     with pytest.raises(CheckpointError, match=f"it names {module}.{name},"):
         tinyconv.load(tmp_path / "crafted.ckpt")
+
+
+@pytest.mark.parametrize(
+    "function, arguments",
+    [
+        (_reconstruct, ("not a class", (2,), b"b")),  # NumPy raises TypeError
+        (scalar, (np.dtype([("field", "O")]), b"\x01" * 8)),  # NumPy raises RuntimeError
+    ],
+    ids=["TypeError", "RuntimeError"],
+)
+def test_an_allowed_function_called_with_arguments_numpy_refuses_gives_one_error_naming_the_file(
+    tmp_path, function, arguments
+):
+    (tmp_path / "crafted.ckpt").write_bytes(pickle.dumps(Payload(function, arguments), protocol=5))
+
+    assert refusal(tmp_path / "crafted.ckpt").startswith(
+        f"tinyconv.load: {tmp_path / 'crafted.ckpt'} is cut short or damaged"
+    )
 
 
 def test_a_tensor_record_that_save_does_not_write_is_refused(tmp_path):

@@ -83,6 +83,11 @@ class CheckpointError(pickle.UnpicklingError):
     class that weights_only=True does not allow. The message names the file and what was wrong."""
 
 
+class NoGPUError(RuntimeError):
+    """`load` was asked to put tensors on a GPU (saved there, or map_location='cuda'), and this machine
+    has none it can use; the message says why, and that map_location='cpu' loads them."""
+
+
 # ------------------------------------------------------------------------------------------ writing
 def atomic_write(path, write, verify=None) -> None:
     """Call `write(file)` on a temporary file next to `path`, then rename it to `path`.
@@ -192,7 +197,7 @@ class CheckpointUnpickler(pickle.Unpickler):
         device = self.map_location or saved_on
         no_gpu = unavailable_reason() if device == "cuda" else None
         if no_gpu is not None:
-            raise RuntimeError(
+            raise NoGPUError(
                 f"tinyconv.load: {self.path} holds tensors saved on the GPU ('cuda'), and this machine "
                 f"has no GPU to put them on: {no_gpu}. Load them onto the CPU with "
                 "tinyconv.load(path, map_location='cpu')."
@@ -221,7 +226,8 @@ def load(f, map_location=None, *, weights_only: bool = True):
         False unpickles anything, running whatever code the file holds: only for files you made or
         whose source you trust (a checkpoint holding objects of your own classes).
     Raises CheckpointError, naming the file, when the file is empty, cut short, damaged, of another
-    format (a PyTorch zip file, a .npy file, text) or refused by weights_only=True; FileNotFoundError
+    format (a PyTorch zip file, a .npy file, text) or refused by weights_only=True; NoGPUError (a
+    RuntimeError, as PyTorch's) for tensors to put on a GPU where there is none; FileNotFoundError
     when there is no file.
     """
     target = None if map_location is None else device_type(map_location, "tinyconv.load: map_location")
@@ -229,7 +235,7 @@ def load(f, map_location=None, *, weights_only: bool = True):
         raise TypeError(f"tinyconv.load: weights_only must be True or False, got {weights_only!r}")
     no_gpu = unavailable_reason() if target == "cuda" else None
     if no_gpu is not None:
-        raise RuntimeError(f"tinyconv.load: map_location='cuda' but no GPU is available: {no_gpu}")
+        raise NoGPUError(f"tinyconv.load: map_location='cuda' but no GPU is available: {no_gpu}")
     path = os.fspath(f)
     with open(path, "rb") as file:
         check_looks_like_a_pickle(file, path)
@@ -237,10 +243,10 @@ def load(f, map_location=None, *, weights_only: bool = True):
         try:
             obj = unpickler.load()
         # Our own refusals, and tensors saved on a GPU with none here: their messages say it all.
-        except (CheckpointError, RuntimeError):
+        except (CheckpointError, NoGPUError):
             raise
-        # A cut or damaged pickle fails in many ways (EOFError, UnpicklingError, ValueError...); to the
-        # user they all mean the same.
+        # A cut, damaged or crafted pickle fails in many ways (EOFError, UnpicklingError, NumPy's
+        # TypeError or RuntimeError for arguments it refuses...); to the user they all mean the same.
         except Exception as error:
             raise CheckpointError(
                 f"tinyconv.load: {path} is cut short or damaged: unpickling it failed "
