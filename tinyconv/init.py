@@ -146,3 +146,21 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot normal (Glorot & Bengio, 2010): N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     return normal_(tensor, 0.0, xavier_std(tensor, gain))
+
+
+def linear_default_(weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """PyTorch's default initialization of nn.Linear (and of convolutions): weight and bias from
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+
+    PyTorch writes it as kaiming_uniform_(weight, a=sqrt(5)): the gain for a = sqrt(5) is
+    sqrt(2 / (1 + 5)) = sqrt(1/3), and the bound sqrt(3) * gain / sqrt(fan_in) = 1 / sqrt(fan_in).
+    tinyconv's own Linear and Conv2d use He initialization instead (see the top of this module); the
+    modules that promise PyTorch's initialization (MultiheadAttention, the Transformer layers,
+    ConvTranspose2d) call this.
+    """
+    fan_in, _ = calculate_fan_in_and_fan_out(weight)
+    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+    uniform_(weight, -bound, bound)
+    if bias is not None:
+        uniform_(bias, -bound, bound)
+    return weight

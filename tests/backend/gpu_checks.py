@@ -23,13 +23,20 @@ import functools
 import numpy as np
 import pytest
 from functional.test_activation import GRADIENT_CASES as ACTIVATION_EXTRA_CASES
+from functional.test_attention import GRADCHECK_CASES as ATTENTION_CASES
+from functional.test_attention import gradcheck_case as attention_case
 from functional.test_bias_relu import SHAPES as BIAS_RELU_SHAPES
 from functional.test_bias_relu import inputs_away_from_the_kink
 from functional.test_conv import GROUPS_DILATION_CASES as CONV_GROUPS_CASES
 from functional.test_conv import tensors as conv_groups_tensors
 from functional.test_embedding import table as embedding_table
 from functional.test_loss import hinge_scores
-from functional.test_normalization import LRN_GRADCHECK_CASES, TRAINING_SHAPES
+from functional.test_normalization import (
+    LAYER_NORM_CASES,
+    LRN_GRADCHECK_CASES,
+    TRAINING_SHAPES,
+    layer_norm_case,
+)
 from functional.test_padding import PAD_CASES
 from functional.test_pooling import ADAPTIVE_CASES
 from functional.test_recurrent import GATES as CELL_GATES
@@ -819,6 +826,8 @@ DEVICE_GRADCHECKS = {
     **named_cases("parameter-free layer", parameter_free_layer_case, PARAMETER_FREE_LAYERS),
     **named_cases("conv2d, groups and dilation", conv_groups_dilation_case, CONV_GROUPS_CASES),
     **named_cases("local_response_norm", lrn_case, LRN_GRADCHECK_CASES),
+    **named_cases("layer_norm", layer_norm_case, LAYER_NORM_CASES),
+    **named_cases("scaled_dot_product_attention", attention_case, ATTENTION_CASES),
     **named_cases("batch_norm, training", batch_norm_training_case, TRAINING_SHAPES),
     **named_cases(
         "batch_norm, training without affine", batch_norm_training_without_affine_case, [(5, 3), (2, 3, 4, 3)]

@@ -1,5 +1,5 @@
-"""Local response normalization and batch normalization, the functions (tinyconv/functional/
-normalization.py); their modules are in tests/nn/test_normalization.py.
+"""Local response normalization, batch normalization and layer normalization, the functions
+(tinyconv/functional/normalization.py); their modules are in tests/nn/test_normalization.py.
 
 Expected values come from hand computation, from a NumPy loop written from the formula in the test,
 from finite differences (float64 gradcheck) and, where PyTorch is installed, from torch itself.
@@ -13,6 +13,7 @@ from helpers import random_array, random_tensor
 
 import tinyconv.functional as F
 from tinyconv import Tensor
+from tinyconv.functional.normalization import layer_norm
 from tinyconv.gradcheck import gradcheck
 
 
@@ -262,3 +263,104 @@ def test_batch_norm_running_mean_must_have_one_value_per_channel():
 def test_batch_norm_needs_at_least_two_dimensions():
     with pytest.raises(ValueError, match=r"batch_norm: expected an input of at least 2 dimensions"):
         F.batch_norm(random_tensor(5), None, None, training=True)
+
+
+# ------------------------------------------------------------------------------ layer norm
+
+
+def layer_norm_by_formula(x, dims: int, weight=None, bias=None, eps=1e-5):
+    """Each sample's last `dims` dims normalized with their own mean and biased variance, in NumPy."""
+    axes = tuple(range(x.ndim - dims, x.ndim))
+    y = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+    y = y if weight is None else y * weight
+    return y if bias is None else y + bias
+
+
+def test_layer_norm_gives_each_sample_mean_zero_and_variance_one_over_its_features():
+    x = Tensor(random_array(4, 6) * 5 + 3)
+    y = layer_norm(x, 6, eps=0.0).data
+    np.testing.assert_allclose(y.mean(axis=1), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=1), 1, rtol=1e-10)
+
+
+def test_layer_norm_does_not_mix_samples_unlike_batch_norm():
+    x = random_array(3, 5)
+    alone = layer_norm(Tensor(x[:1]), 5).data
+    np.testing.assert_allclose(layer_norm(Tensor(x), 5).data[:1], alone, rtol=1e-12)
+
+
+def test_layer_norm_over_two_trailing_dims_with_weight_and_bias_matches_the_formula():
+    x, w, b = random_array(2, 3, 4, 5), random_array(4, 5, seed=1), random_array(4, 5, seed=2)
+    y = layer_norm(Tensor(x), (4, 5), Tensor(w), Tensor(b), eps=1e-3)
+    np.testing.assert_allclose(y.data, layer_norm_by_formula(x, 2, w, b, eps=1e-3), rtol=1e-12)
+
+
+# (normalized shape, input shape, with weight, with bias)
+LAYER_NORM_CASES = {
+    "one sample": ((4,), (1, 4), True, True),
+    "sequences (N, L, E)": ((5,), (2, 3, 5), True, True),
+    "two normalized dims": ((3, 4), (2, 3, 4), True, True),
+    "no affine": ((6,), (3, 6), False, False),
+    "weight only": ((6,), (3, 6), True, False),
+}
+
+
+def layer_norm_case(name: str) -> tuple:
+    """(fn, inputs) for one LAYER_NORM_CASES entry: x, then the weight and bias it has."""
+    shape, x_shape, with_weight, with_bias = LAYER_NORM_CASES[name]
+    inputs = [random_tensor(*x_shape, seed=1)]
+    inputs += [random_tensor(*shape, seed=2)] if with_weight else []
+    inputs += [random_tensor(*shape, seed=3)] if with_bias else []
+
+    def fn(x, *affine):
+        weight = affine[0] if with_weight else None
+        bias = affine[-1] if with_bias else None
+        return layer_norm(x, shape, weight, bias)
+
+    return fn, inputs
+
+
+@pytest.mark.parametrize("name", list(LAYER_NORM_CASES))
+def test_layer_norm_gradient(name):
+    fn, inputs = layer_norm_case(name)
+    assert gradcheck(fn, inputs) is True
+
+
+@pytest.mark.parametrize("name", list(LAYER_NORM_CASES))
+def test_layer_norm_matches_torch(torch, name):
+    fn, inputs = layer_norm_case(name)
+    shape = LAYER_NORM_CASES[name][0]
+    theirs = [torch.tensor(t.data, requires_grad=True) for t in inputs]
+    with_weight, with_bias = LAYER_NORM_CASES[name][2:]
+    weight = theirs[1] if with_weight else None
+    bias = theirs[-1] if with_bias else None
+    out, torch_out = fn(*inputs), torch.nn.functional.layer_norm(theirs[0], shape, weight, bias)
+    np.testing.assert_allclose(out.data, torch_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    upstream = random_array(*out.shape, seed=5)
+    out.backward(upstream)
+    torch_out.backward(torch.tensor(upstream))
+    for mine, reference in zip(inputs, theirs):
+        np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_layer_norm_normalized_shape_must_be_the_trailing_dims():
+    with pytest.raises(
+        ValueError, match=r"normalized_shape \(4,\) must be the input's trailing dims, .* \(2, 5\)"
+    ):
+        layer_norm(random_tensor(2, 5), 4)
+
+
+def test_layer_norm_weight_must_have_the_normalized_shape():
+    with pytest.raises(ValueError, match=r"weight must have shape \(5,\) \(normalized_shape\), got \(4,\)"):
+        layer_norm(random_tensor(2, 5), 5, random_tensor(4))
+
+
+@pytest.mark.parametrize("eps", [-1.0, float("nan")])
+def test_layer_norm_eps_must_be_non_negative(eps):
+    with pytest.raises(ValueError, match="eps must be non-negative"):
+        layer_norm(random_tensor(2, 5), 5, eps=eps)
+
+
+def test_layer_norm_normalized_shape_must_be_ints():
+    with pytest.raises(TypeError, match="normalized_shape must be an int or a non-empty tuple of ints"):
+        layer_norm(random_tensor(2, 5), (5.0,))

@@ -124,3 +124,31 @@ def assert_same_parameter_gradients(model, reference, rtol=NETWORK_RTOL, atol=NE
         np.testing.assert_allclose(
             parameter.grad, torch_parameters[name].grad.numpy(), rtol=rtol, atol=atol, err_msg=name
         )
+
+
+def assert_module_matches_torch(torch, ours, theirs, inputs: list, masks: list, call, seed: int = 0) -> None:
+    """A tinyconv module against its torch.nn twin with the same weights (torch's, copied in), in float64:
+    the output, the gradient of every input and of every parameter, under one random upstream gradient.
+
+    `inputs` are float arrays, differentiated; `masks` are arrays passed as constants (bool or float);
+    call(module, *inputs, *masks) runs a module and returns its output, or a tuple whose first element
+    is it.
+    """
+    theirs = theirs.double()
+    ours.load_state_dict({name: value.detach().numpy() for name, value in theirs.state_dict().items()})
+    ours.double()
+    mine = [Tensor(a.copy(), requires_grad=True) for a in inputs]
+    reference = [torch.tensor(a, requires_grad=True) for a in inputs]
+    out = call(ours, *mine, *(Tensor(m.copy()) for m in masks))
+    torch_out = call(theirs, *reference, *(torch.tensor(m) for m in masks))
+    out = out[0] if isinstance(out, tuple) else out
+    torch_out = torch_out[0] if isinstance(torch_out, tuple) else torch_out
+    np.testing.assert_allclose(out.data, torch_out.detach().numpy(), rtol=NETWORK_RTOL, atol=NETWORK_ATOL)
+    upstream = random_array(*out.shape, seed=seed + 100)
+    out.backward(upstream)
+    torch_out.backward(torch.tensor(upstream))
+    for index, (x, torch_x) in enumerate(zip(mine, reference)):
+        np.testing.assert_allclose(
+            x.grad, torch_x.grad.numpy(), rtol=NETWORK_RTOL, atol=NETWORK_ATOL, err_msg=f"input {index}"
+        )
+    assert_same_parameter_gradients(ours, theirs)

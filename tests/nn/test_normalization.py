@@ -1,4 +1,4 @@
-"""nn.LocalResponseNorm, nn.BatchNorm1d and nn.BatchNorm2d (tinyconv/nn/normalization.py): their
+"""nn.LocalResponseNorm, nn.BatchNorm1d, nn.BatchNorm2d and nn.LayerNorm (tinyconv/nn/normalization.py): their
 arguments, running statistics in training and eval, state_dict and repr as PyTorch's, gradients while the
 statistics update, and the same steps as torch.nn's layers.
 """
@@ -13,6 +13,7 @@ from helpers import random_array, random_tensor
 import tinyconv.functional as F
 from tinyconv import Tensor, nn
 from tinyconv.gradcheck import gradcheck
+from tinyconv.nn.normalization import LayerNorm
 
 # ------------------------------------------------------------------------------ local response norm
 
@@ -250,3 +251,41 @@ def test_batchnorm_training_refuses_one_value_per_channel_and_counts_nothing():
 def test_batchnorm_num_features_must_be_positive():
     with pytest.raises(ValueError, match="BatchNorm2d: num_features must be a positive int, got 0"):
         nn.BatchNorm2d(0)
+
+
+# ------------------------------------------------------------------------------ layer norm
+
+
+def test_layer_norm_has_pytorch_s_parameters_and_applies_the_functional():
+    layer = LayerNorm((3, 4), eps=1e-3)
+    assert [(name, p.shape) for name, p in layer.named_parameters()] == [("weight", (3, 4)), ("bias", (3, 4))]
+    assert (layer.weight.data == 1).all() and (layer.bias.data == 0).all()
+    layer.double()
+    layer.weight.data[...], layer.bias.data[...] = random_array(3, 4, seed=1), random_array(3, 4, seed=2)
+    x = Tensor(random_array(2, 3, 4))
+    expected = F.layer_norm(x, (3, 4), layer.weight, layer.bias, eps=1e-3)
+    np.testing.assert_array_equal(layer(x).data, expected.data)
+
+
+def test_layer_norm_without_affine_or_without_bias():
+    assert list(LayerNorm(5, elementwise_affine=False).named_parameters()) == []
+    assert [name for name, _ in LayerNorm(5, bias=False).named_parameters()] == ["weight"]
+
+
+def test_layer_norm_computes_the_same_in_training_and_evaluation():
+    layer = LayerNorm(6).double()
+    x = Tensor(random_array(4, 6))
+    training = layer(x).data
+    np.testing.assert_array_equal(layer.eval()(x).data, training)
+
+
+def test_layer_norm_state_dict_loads_from_torch_and_gives_the_same_output(torch):
+    reference = torch.nn.LayerNorm(5).double()
+    with torch.no_grad():
+        reference.weight.uniform_(0.5, 1.5)
+        reference.bias.uniform_(-0.5, 0.5)
+    layer = LayerNorm(5).double()
+    layer.load_state_dict({name: value.numpy() for name, value in reference.state_dict().items()})
+    x = random_array(3, 5)
+    expected = reference(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(layer(Tensor(x)).data, expected, rtol=1e-12)

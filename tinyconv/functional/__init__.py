@@ -14,7 +14,8 @@ Each op is a Function with a hand-written backward, in the file named for it:
     flatten.py     flatten
     recurrent.py   rnn_cell, lstm_cell, gru_cell: one fused time step each
     embedding.py   embedding
-    normalization.py  local_response_norm, batch_norm
+    normalization.py  local_response_norm, batch_norm, layer_norm
+    attention.py   scaled_dot_product_attention (the Transformer's softmax(Q K^T / sqrt(E)) V)
     dropout.py     dropout, dropout2d
     reference.py   naive loop conv2d and max_pool2d: the specification the fast ones are tested against
 """
@@ -30,6 +31,7 @@ from tinyconv.functional.activation import (
     softplus,
     tanh,
 )
+from tinyconv.functional.attention import scaled_dot_product_attention
 from tinyconv.functional.bias_relu import bias_relu
 from tinyconv.functional.conv import conv2d
 from tinyconv.functional.dropout import dropout, dropout2d
@@ -47,7 +49,7 @@ from tinyconv.functional.loss import (
     nll_loss,
     smooth_l1_loss,
 )
-from tinyconv.functional.normalization import batch_norm, local_response_norm
+from tinyconv.functional.normalization import batch_norm, layer_norm, local_response_norm
 from tinyconv.functional.one_hot import one_hot
 from tinyconv.functional.padding import pad
 from tinyconv.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
@@ -55,6 +57,8 @@ from tinyconv.functional.recurrent import gru_cell, lstm_cell, rnn_cell
 from tinyconv.functional.similarity import cosine_similarity, normalize
 
 __all__ = [
+    "scaled_dot_product_attention",
+    "layer_norm",
     "elu",
     "gelu",
     "softplus",

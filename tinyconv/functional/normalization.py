@@ -282,3 +282,89 @@ def check_channels(op: str, name: str, value: Tensor, x: Tensor) -> None:
             f"{op}: input has {channels} channels (shape {x.shape}) so {name} must have shape "
             f"({channels},), got {value.shape}"
         )
+
+
+# --------------------------------------------------------------------------------- layer norm
+
+
+class LayerNormalization(Function):
+    """y = (x - mean) / sqrt(var + eps) * gamma + beta, the statistics taken over the last D dims of
+    each sample (Ba, Kiros, Hinton 2016, "Layer Normalization").
+
+    Shapes: x (..., *normalized_shape), gamma and beta `normalized_shape` (or None), y as x.
+    With n the number of normalized elements, x_hat = (x - mean) * invstd, invstd = 1 / sqrt(var + eps)
+    (the biased variance, dividing by n), and g_hat = dL/dy * gamma:
+        dL/dx     = invstd * (g_hat - mean(g_hat) - x_hat * mean(g_hat * x_hat))
+        dL/dgamma = sum over the leading dims of dL/dy * x_hat,    dL/dbeta = sum of dL/dy
+    The means are over the normalized dims. The two subtracted terms are the gradient flowing through
+    the mean and through the variance: shifting every input of a sample by the same amount, or
+    scaling them all, does not change x_hat, so those directions get no gradient.
+
+    Against batch norm (BatchNormTraining above): batch norm takes each feature's statistics over the
+    batch, so a sample's output depends on the others, and keeps running statistics for evaluation;
+    layer norm takes each sample's statistics over its own features, so it computes the same in
+    training and evaluation, for a batch of 1 as for 1,000, and keeps nothing.
+    Saved for backward: x_hat, invstd and gamma.
+    """
+
+    def __init__(self, dims: tuple, eps: float):
+        self.dims, self.eps = dims, eps
+
+    def forward(self, x, weight, bias):
+        xp = get_array_module(x)
+        mean = x.mean(axis=self.dims, keepdims=True)
+        centered = x - mean
+        self.invstd = 1 / xp.sqrt((centered * centered).mean(axis=self.dims, keepdims=True) + self.eps)
+        self.x_hat = centered * self.invstd
+        self.weight = weight
+        y = self.x_hat if weight is None else self.x_hat * weight
+        return y if bias is None else y + bias
+
+    def backward(self, grad_out):
+        leading = tuple(range(grad_out.ndim - len(self.dims)))
+        grad_x = grad_weight = grad_bias = None
+        if self.needs_input_grad[0]:
+            g_hat = grad_out if self.weight is None else grad_out * self.weight
+            mean_g_hat = g_hat.mean(axis=self.dims, keepdims=True)
+            mean_g_hat_x_hat = (g_hat * self.x_hat).mean(axis=self.dims, keepdims=True)
+            grad_x = self.invstd * (g_hat - mean_g_hat - self.x_hat * mean_g_hat_x_hat)
+        if self.needs_input_grad[1]:
+            grad_weight = (grad_out * self.x_hat).sum(axis=leading)
+        if self.needs_input_grad[2]:
+            grad_bias = grad_out.sum(axis=leading)
+        return grad_x, grad_weight, grad_bias
+
+
+def layer_norm(
+    x: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
+) -> Tensor:
+    """Layer normalization over the trailing dims `normalized_shape`, as torch.nn.functional.layer_norm.
+
+    x (..., *normalized_shape) -> the same shape; weight and bias, if given, have `normalized_shape`.
+    """
+    op = "layer_norm"
+    check_tensor(x, op)
+    check_floating(x, op)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape or any(isinstance(size, bool) or not isinstance(size, int) for size in shape):
+        raise TypeError(
+            f"{op}: normalized_shape must be an int or a non-empty tuple of ints, got {normalized_shape!r}"
+        )
+    if x.shape[x.ndim - len(shape) :] != shape or x.ndim < len(shape):
+        raise ValueError(
+            f"{op}: normalized_shape {shape} must be the input's trailing dims, but the input has shape "
+            f"{x.shape}"
+        )
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None:
+            check_tensor(value, op, name)
+            check_same_dtype(x, value, op, "input", name)
+            if value.shape != shape:
+                raise ValueError(
+                    f"{op}: {name} must have shape {shape} (normalized_shape), got {value.shape}"
+                )
+    eps = check_real(op, "eps", eps)
+    if not eps >= 0:  # written so that a NaN fails it too
+        raise ValueError(f"{op}: eps must be non-negative, got {eps}")
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    return LayerNormalization(dims, eps)(x, weight, bias)

@@ -1,11 +1,12 @@
-"""Normalization layers: `LocalResponseNorm` (AlexNet) and `BatchNorm1d` / `BatchNorm2d`."""
+"""Normalization layers: `LocalResponseNorm` (AlexNet), `BatchNorm1d` / `BatchNorm2d`, and `LayerNorm`
+(Transformers)."""
 
 from __future__ import annotations
 
 import numpy
 
 from tinyconv.checks import check_int, check_real, check_tensor
-from tinyconv.functional.normalization import batch_norm, local_response_norm
+from tinyconv.functional.normalization import batch_norm, layer_norm, local_response_norm
 from tinyconv.nn.module import Module
 from tinyconv.nn.parameter import Buffer, Parameter
 
@@ -134,3 +135,35 @@ class BatchNorm2d(BatchNorm):
     """
 
     layouts = {4: "(N, C, H, W)"}
+
+
+class LayerNorm(Module):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over the trailing dims `normalized_shape` of
+    each sample, as torch.nn.LayerNorm (see functional/normalization.py for the math and the backward).
+
+    Parameters, PyTorch's names: weight (ones) and bias (zeros), of shape normalized_shape, when
+    elementwise_affine (bias=False leaves the bias out). No running statistics: a sample is normalized
+    by its own features, the same in training and evaluation.
+    """
+
+    def __init__(
+        self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True
+    ):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape = tuple(
+            check_int("LayerNorm", "normalized_shape", size, minimum=1) for size in shape
+        )
+        self.eps = check_real("LayerNorm", "eps", eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        self.weight = self.bias = None
+        if elementwise_affine:
+            self.weight = Parameter(numpy.ones(self.normalized_shape, dtype=numpy.float32))
+            if bias:
+                self.bias = Parameter(numpy.zeros(self.normalized_shape, dtype=numpy.float32))
+
+    def forward(self, x):
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
