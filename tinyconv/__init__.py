@@ -132,11 +132,11 @@ from tinyconv.functions import (
 from tinyconv.gradcheck import GradcheckError, gradcheck  # the function shadows its module's name
 from tinyconv.models.summary import summary
 from tinyconv.ops.join import cat, split, stack, unbind
-from tinyconv.random import manual_seed
+from tinyconv.random import Generator, manual_seed
 from tinyconv.serialization import load, save
 
-# Cheap to import: viz imports matplotlib only when it draws a figure.
-from tinyconv import viz  # isort: skip
+# Cheap to import: viz imports matplotlib only when it draws a figure; utils.data is tinyconv.data.
+from tinyconv import utils, viz  # isort: skip
 
 __version__ = "0.1.0"
 
@@ -247,8 +247,10 @@ __all__ = [
     "split",
     "stack",
     "unbind",
+    "Generator",
     "manual_seed",
     "load",
     "save",
+    "utils",
     "viz",
 ]
