@@ -26,6 +26,17 @@ def empty(*shape: int, dtype=np.float32) -> Tensor:
     return Tensor(np.full(shape, np.nan, dtype=dtype))
 
 
+# ------------------------------------------------------------------------------ the module's names
+
+
+def test_nn_init_is_this_module_under_every_spelling():
+    import tinyconv.nn.init as imported
+    from tinyconv.nn.init import kaiming_normal_
+
+    assert nn.init is init and tinyconv.nn.init is tinyconv.init and imported is init
+    assert kaiming_normal_ is init.kaiming_normal_
+
+
 # ------------------------------------------------------------------------------ gains and fans
 
 

@@ -72,6 +72,20 @@ def test_lenet5_maps_mnist_images_to_ten_logits():
     assert logits.dtype == np.float32
 
 
+def test_an_empty_batch_flows_through_lenet5_and_its_loss_as_in_pytorch():
+    model = LeNet5()
+    images = Tensor(np.zeros((0, 1, 28, 28), dtype=np.float32), requires_grad=True)
+    logits = model(images)
+    assert logits.shape == (0, 10)
+    labels = np.zeros(0, dtype=np.int64)
+    assert np.isnan(F.cross_entropy(logits, labels).item())  # the mean of nothing
+    total = F.cross_entropy(logits, labels, reduction="sum")
+    assert total.item() == 0.0
+    total.backward()
+    assert images.grad.shape == (0, 1, 28, 28)
+    assert all(not p.grad.any() for p in model.parameters())
+
+
 def test_lenet5_backward_fills_every_parameter_gradient():
     tinyconv.manual_seed(0)
     model = LeNet5()

@@ -13,6 +13,7 @@ from helpers import away_from_zero_tensor, leaf, random_array, random_tensor
 from helpers.op_checks import assert_gradcheck
 from helpers.torch_checks import compare_with_torch
 
+import tinyconv
 import tinyconv.functional as F
 from tinyconv import nn
 
@@ -23,6 +24,49 @@ def test_layers_repr_their_settings_as_pytorch():
     assert repr(nn.Softplus()) == "Softplus(beta=1.0, threshold=20.0)"
     assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"
     assert repr(nn.Identity()) == "Identity()"
+
+
+def test_relu_and_leaky_relu_repr_their_settings_as_pytorch(torch):
+    for ours, theirs in [
+        (nn.ReLU(), torch.nn.ReLU()),
+        (nn.ReLU(inplace=True), torch.nn.ReLU(inplace=True)),
+        (nn.LeakyReLU(0.2), torch.nn.LeakyReLU(0.2)),
+        (nn.LeakyReLU(0.2, True), torch.nn.LeakyReLU(0.2, True)),
+    ]:
+        assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize(
+    "layer, function", [(nn.ReLU(inplace=True), F.relu), (nn.LeakyReLU(0.1, True), None)]
+)
+def test_inplace_layers_write_their_result_into_the_input(layer, function):
+    x = random_tensor(3, 4, requires_grad=False)
+    expected = F.leaky_relu(x, 0.1).data if function is None else function(x).data
+    assert layer(x) is x
+    np.testing.assert_array_equal(x.data, expected)
+
+
+def test_an_inplace_relu_inside_a_network_passes_the_gradient_as_the_other():
+    tinyconv.manual_seed(0)
+    linear = nn.Linear(3, 4).double()
+    x = random_tensor(5, 3, requires_grad=False)
+    nn.ReLU(inplace=True)(linear(x)).sum().backward()
+    in_place = linear.weight.grad
+    linear.zero_grad()
+    nn.ReLU()(linear(x)).sum().backward()
+    np.testing.assert_array_equal(in_place, linear.weight.grad)
+
+
+def test_an_inplace_layer_refuses_a_leaf_that_requires_grad_as_pytorch():
+    with pytest.raises(RuntimeError, match="ReLU\\(inplace=True\\): a leaf tensor that requires grad"):
+        nn.ReLU(inplace=True)(random_tensor(3))
+
+
+def test_inplace_must_be_a_bool_and_the_slope_a_number():
+    with pytest.raises(TypeError, match="ReLU: inplace must be True or False, got 1"):
+        nn.ReLU(1)
+    with pytest.raises(TypeError, match="LeakyReLU: negative_slope must be a real number, got 'a'"):
+        nn.LeakyReLU("a")
 
 
 def test_layers_apply_their_functions():

@@ -31,9 +31,22 @@ def test_dropout_module_inside_a_model_follows_the_models_mode():
 
 
 def test_dropout_module_repr_and_empty_state():
-    assert repr(nn.Dropout(0.3)) == "Dropout(p=0.3)"
-    assert repr(nn.Dropout2d()) == "Dropout2d(p=0.5)"
+    assert repr(nn.Dropout(0.3)) == "Dropout(p=0.3, inplace=False)"  # PyTorch's repr
+    assert repr(nn.Dropout2d(inplace=True)) == "Dropout2d(p=0.5, inplace=True)"
     assert list(nn.Dropout().state_dict()) == []
+
+
+def test_dropout_module_in_place_writes_into_its_input_while_training():
+    tinyconv.manual_seed(15)
+    x = Tensor(np.ones(1000))
+    assert nn.Dropout(0.5, inplace=True)(x) is x
+    assert set(np.unique(x.data)) == {0.0, 2.0}
+    assert nn.Dropout(0.5, inplace=True).eval()(x) is x
+
+
+def test_dropout_module_inplace_must_be_a_bool():
+    with pytest.raises(TypeError, match="Dropout: inplace must be True or False, got 'yes'"):
+        nn.Dropout(0.5, "yes")
 
 
 def test_dropout2d_module_is_the_identity_in_eval():

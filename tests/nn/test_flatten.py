@@ -1,9 +1,10 @@
-"""nn.Flatten (tinyconv/nn/flatten.py): the same as torch.nn.Flatten, output and gradient."""
+"""nn.Flatten (tinyconv/nn/flatten.py): the same as torch.nn.Flatten (start_dim, end_dim, repr), output and
+gradient."""
 
 from __future__ import annotations
 
 import pytest
-from helpers import random_array
+from helpers import random_array, random_tensor
 from helpers.torch_checks import compare_with_torch
 
 from tinyconv import nn
@@ -12,7 +13,17 @@ from tinyconv import nn
 # arguments, and the input shape
 TORCH_LAYERS = {
     "Flatten": (nn.Flatten, lambda torch: torch.nn.Flatten(), (2, 3, 4, 5)),
+    "Flatten(0, 2)": (lambda: nn.Flatten(0, 2), lambda torch: torch.nn.Flatten(0, 2), (2, 3, 4, 5)),
 }
+
+
+def test_flatten_repr_as_pytorch(torch):
+    assert repr(nn.Flatten()) == repr(torch.nn.Flatten())
+    assert repr(nn.Flatten(0, 2)) == repr(torch.nn.Flatten(0, 2))
+
+
+def test_flatten_of_an_empty_batch():
+    assert nn.Flatten()(random_tensor(0, 16, 5, 5)).shape == (0, 400)
 
 
 @pytest.mark.parametrize("name", list(TORCH_LAYERS))

@@ -1,6 +1,9 @@
-"""nn.Module (tinyconv/nn/module.py): calling a module, walking its tree of submodules and parameters,
-train and eval, zero_grad and double, state_dict and load_state_dict (buffers included, with clear errors),
-its repr, and forward hooks.
+"""nn.Module (tinyconv/nn/module.py), in the module's order: calling a module, assigning attributes (a
+parameter or buffer keeps its kind), PyTorch's registration methods (register_buffer with persistent,
+register_parameter, add_module, get_submodule), walking its tree of submodules and parameters, train and
+eval, apply, requires_grad_, zero_grad, double, to(device or dtype), state_dict and load_state_dict
+(buffers included; every key, shape and dtype checked before anything is copied), its repr, and forward
+hooks.
 """
 
 from __future__ import annotations
@@ -37,6 +40,125 @@ def test_calling_a_module_runs_its_forward_with_all_arguments():
     x = Tensor(np.array([1.0, 2.0]))
     np.testing.assert_array_equal(Doubler()(x).data, [2.0, 4.0])
     np.testing.assert_array_equal(Doubler()(x, scale=10.0).data, [10.0, 20.0])
+
+
+# ------------------------------------------------------------------------------ attributes keep their kind
+
+
+class WithRunningMean(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(np.ones(2, dtype=np.float32))
+        self.register_buffer("mean", tinyconv.zeros(2))
+
+    def forward(self, x):
+        with tinyconv.no_grad():
+            self.mean = 0.5 * self.mean + 0.5 * x.mean(dim=0)  # the usual running-statistic update
+        return x * self.weight
+
+
+def test_a_tensor_assigned_over_a_buffer_stays_a_buffer_in_the_state_dict():
+    module = WithRunningMean()
+    module(Tensor(np.array([[2.0, 4.0]], dtype=np.float32)))
+    assert isinstance(module.mean, nn.Buffer)
+    np.testing.assert_array_equal(module.state_dict()["mean"], [1.0, 2.0])
+
+
+def test_a_tensor_that_requires_grad_assigned_over_a_buffer_is_refused():
+    module = WithRunningMean()
+    with pytest.raises(RuntimeError, match=r"buffer 'mean': got a tensor that requires grad.*detach\(\)"):
+        module.mean = tinyconv.zeros(2, requires_grad=True) * 2
+
+
+def test_a_plain_tensor_assigned_over_a_parameter_is_refused_as_pytorch_does():
+    module = WithRunningMean()
+    with pytest.raises(TypeError, match="cannot assign Tensor as parameter 'weight'"):
+        module.weight = tinyconv.ones(2)
+    module.weight = nn.Parameter(np.zeros(2, dtype=np.float32))  # a Parameter replaces it
+    module.weight = None  # and None removes it, as in PyTorch
+    assert [name for name, _ in module.named_parameters()] == []
+
+
+# ------------------------------------------------------------------------------ registering, PyTorch's way
+
+
+class Registered(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_parameter("scale", nn.Parameter(np.ones(3, dtype=np.float32)))
+        self.register_buffer("running", tinyconv.zeros(3))
+        self.register_buffer("cache", tinyconv.ones(3), persistent=False)
+        self.register_buffer("absent", None)
+        self.add_module("head", nn.Linear(3, 2))
+
+
+def test_registered_tensors_and_modules_are_found_under_their_names():
+    module = Registered()
+    assert [name for name, _ in module.named_parameters()] == ["scale", "head.weight", "head.bias"]
+    assert [name for name, _ in module.named_buffers()] == ["running", "cache"]
+    assert module.absent is None
+    assert module.get_submodule("head") is module.head
+
+
+def test_a_non_persistent_buffer_is_left_out_of_the_state_dict_but_moves_with_the_module():
+    module = Registered()
+    assert list(module.state_dict()) == ["scale", "running", "head.weight", "head.bias"]
+    module.double()
+    assert module.cache.dtype == np.float64
+    module.load_state_dict(Registered().state_dict())  # strict: "cache" is neither missing nor expected
+
+
+def test_register_buffer_shares_the_tensors_data():
+    values = tinyconv.zeros(3)
+    module = nn.Module()
+    module.register_buffer("values", values)
+    values.data[0] = 5.0
+    assert module.values.data[0] == 5.0
+
+
+@pytest.mark.parametrize(
+    "register, error, message",
+    [
+        (lambda m: m.register_buffer("a.b", tinyconv.zeros(1)), KeyError, "non-empty string without a dot"),
+        (
+            lambda m: m.register_buffer("", tinyconv.zeros(1)),
+            KeyError,
+            "non-empty string without a dot, got ''",
+        ),
+        (
+            lambda m: m.register_buffer("x", np.zeros(1)),
+            TypeError,
+            "cannot assign ndarray object to buffer 'x'",
+        ),
+        (lambda m: m.register_buffer("head", tinyconv.zeros(1)), KeyError, "attribute 'head' already exists"),
+        (
+            lambda m: m.register_buffer("train", tinyconv.zeros(1)),
+            KeyError,
+            "attribute 'train' already exists",
+        ),
+        (
+            lambda m: m.register_parameter("w", tinyconv.ones(1)),
+            TypeError,
+            "cannot assign Tensor object to param",
+        ),
+        (lambda m: m.register_parameter("running", None), KeyError, "attribute 'running' already exists"),
+        (lambda m: m.add_module("layer", "relu"), TypeError, "add_module: str is not a Module subclass"),
+        (lambda m: m.add_module(3, nn.ReLU()), TypeError, "module name should be a string, got int"),
+    ],
+)
+def test_registration_refuses_what_pytorch_refuses(register, error, message):
+    with pytest.raises(error, match=message):
+        register(Registered())
+
+
+def test_get_submodule_follows_a_dotted_path():
+    model = LeNet5()
+    assert model.get_submodule("features.3") is model.features[3]
+    assert model.get_submodule("") is model
+    with pytest.raises(AttributeError, match="Sequential has no attribute `9`"):
+        model.get_submodule("features.9")
+    with pytest.raises(AttributeError, match="`weight` is not an nn.Module"):
+        model.get_submodule("features.0.weight")
 
 
 def test_named_parameters_follow_attribute_order_with_dotted_names():
@@ -90,6 +212,39 @@ def test_eval_and_train_reach_every_submodule():
     assert all(m.training is True for m in model.modules())
 
 
+def test_children_list_a_module_held_under_two_names_once_as_pytorch():
+    model = nn.Module()
+    model.first = model.second = nn.ReLU()
+    assert [name for name, _ in model.named_children()] == ["first"]
+
+
+def test_apply_calls_the_function_on_the_children_first_then_the_module_and_returns_it():
+    model = TwoLayers()
+    seen = []
+    assert model.apply(lambda module: seen.append(type(module).__name__)) is model
+    assert seen == ["Linear", "ReLU", "Linear", "TwoLayers"]
+
+
+def test_apply_with_an_init_function_reaches_every_layer():
+    def init_weights(module):
+        if isinstance(module, nn.Linear):
+            nn.init.constant_(module.weight, 0.5)
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1)))
+    model.apply(init_weights)
+    assert all((layer.weight.data == 0.5).all() for layer in (model[0], model[2][0]))
+
+
+def test_requires_grad_false_freezes_every_parameter():
+    model = TwoLayers()
+    assert model.requires_grad_(False) is model
+    assert not any(p.requires_grad for p in model.parameters())
+    out = model(Tensor(np.ones((1, 3), dtype=np.float32)))
+    assert not out.requires_grad
+    model.requires_grad_()
+    assert all(p.requires_grad for p in model.parameters())
+
+
 def test_module_zero_grad_sets_every_gradient_to_none():
     model = TwoLayers()
     model(Tensor(np.ones((1, 3), dtype=np.float32))).sum().backward()
@@ -98,10 +253,61 @@ def test_module_zero_grad_sets_every_gradient_to_none():
     assert all(p.grad is None for p in model.parameters())
 
 
+def test_module_zero_grad_without_set_to_none_zeroes_the_arrays_in_place():
+    model = TwoLayers()
+    model(Tensor(np.ones((1, 3), dtype=np.float32))).sum().backward()
+    grads = [p.grad for p in model.parameters()]
+    model.zero_grad(set_to_none=False)
+    assert all(p.grad is g and not g.any() for p, g in zip(model.parameters(), grads))
+
+
 def test_double_converts_every_parameter_to_float64():
     model = TwoLayers().double()
     assert all(p.dtype == np.float64 for p in model.parameters())
     assert model(Tensor(np.ones((1, 3)))).dtype == np.float64
+
+
+# ------------------------------------------------------------------------------ to(device or dtype)
+
+
+def test_to_takes_a_dtype_and_converts_parameters_and_their_gradients():
+    model = TwoLayers()
+    model(Tensor(np.ones((1, 3), dtype=np.float32))).sum().backward()
+    weight = model.first.weight
+    assert model.to(tinyconv.float64) is model
+    assert model.first.weight is weight  # the same objects: an optimizer keeps them
+    assert weight.dtype == np.float64 and weight.grad.dtype == np.float64
+
+
+def test_to_takes_a_device_object_or_its_name():
+    model = TwoLayers()
+    weight = model.first.weight.data
+    assert model.to(tinyconv.device("cpu")) is model
+    assert model.to("cpu").first.weight.data is weight  # already there: nothing copied
+    assert model.to(device="cpu", dtype=tinyconv.float32).first.weight.data is weight
+
+
+def test_to_another_tensor_takes_its_dtype():
+    model = TwoLayers().to(tinyconv.zeros(1, dtype=tinyconv.float64))
+    assert model.second.weight.dtype == np.float64
+
+
+def test_to_a_dtype_leaves_integer_buffers_alone():
+    module = RunningMean().to(tinyconv.float64)
+    assert module.count.dtype == np.int64 and module.running_mean.dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    "argument, error, message",
+    [
+        (tinyconv.int64, TypeError, "TwoLayers.to: only floating-point dtypes are accepted"),
+        ("gpu", ValueError, "TwoLayers.to: device must be 'cpu' or 'cuda', got 'gpu'"),
+        (np.float16, TypeError, "TwoLayers.to: dtype must be one of"),
+    ],
+)
+def test_to_refuses_what_it_cannot_do(argument, error, message):
+    with pytest.raises(error, match=message):
+        TwoLayers().to(argument)
 
 
 # ------------------------------------------------------------------------------ buffers
@@ -238,6 +444,84 @@ def test_load_state_dict_wrong_shape_names_the_key_and_both_shapes():
 
 
 @pytest.mark.parametrize(
+    "bad_value, message",
+    [
+        (np.array(["a", "b"]), "'0.bias' holds <U1 values, not numbers"),
+        (np.zeros(2, dtype=np.complex64), "'0.bias' holds complex64 values, not numbers"),
+        (np.array([object(), object()]), "'0.bias' holds object values, not numbers"),
+        ([[1.0], [2.0, 3.0]], "'0.bias' is not an array"),
+        (np.zeros(3, dtype=np.float32), r"shape mismatch for '0.bias': the state dict has \(3,\)"),
+    ],
+)
+def test_load_state_dict_refuses_a_value_that_is_not_an_array_of_numbers_of_the_right_shape(
+    bad_value, message
+):
+    state = lenet_like().state_dict()
+    state["0.bias"] = bad_value
+    with pytest.raises(ValueError, match=message):
+        lenet_like().load_state_dict(state)
+
+
+def test_load_state_dict_refuses_floats_for_an_integer_counter():
+    state = RunningMean().state_dict()
+    state["count"] = np.array(2.5)
+    with pytest.raises(
+        ValueError, match="'count' holds float64 values, which cannot go into the model's int64"
+    ):
+        RunningMean().load_state_dict(state)
+
+
+def test_load_state_dict_converts_float64_values_to_the_parameters_float32():
+    source = TwoLayers()
+    state = {key: value.astype(np.float64) for key, value in source.state_dict().items()}
+    target = TwoLayers()
+    target.load_state_dict(state)
+    assert target.first.weight.dtype == np.float32
+    np.testing.assert_array_equal(target.first.weight.data, source.first.weight.data)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda state: state.update({"3.bias": np.array(["x", "y", "z"])}),
+        lambda state: state.update({"3.bias": np.zeros(3, dtype=np.complex128)}),
+        lambda state: state.update({"3.weight": np.zeros((3, 9), dtype=np.float32)}),
+        lambda state: state.pop("3.bias"),
+        lambda state: state.update({"5.weight": np.zeros(1, dtype=np.float32)}),
+    ],
+    ids=["a string array", "a complex array", "a wrong shape", "a missing key", "an unexpected key"],
+)
+def test_a_refused_load_state_dict_changes_no_array_of_the_module(spoil):
+    # every key but one (the last, in the order of copying) is fine and differs from the module's: none
+    # of them may be copied
+    target = lenet_like()
+    before = {key: value.copy() for key, value in target.state_dict().items()}
+    state = {key: value + 1.0 for key, value in lenet_like().state_dict().items()}
+    spoil(state)
+    with pytest.raises(ValueError, match="nothing was loaded"):
+        target.load_state_dict(state)
+    after = target.state_dict()
+    assert list(after) == list(before)
+    for key in before:
+        np.testing.assert_array_equal(after[key], before[key], err_msg=key)
+
+
+def test_load_state_dict_needs_a_dict():
+    with pytest.raises(TypeError, match="expected a dict of arrays .*got list"):
+        lenet_like().load_state_dict([np.zeros(2)])
+
+
+def test_load_state_dict_takes_a_torch_state_dict(torch):
+    model = lenet_like()
+    reference = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(8, 3)
+    )
+    model.load_state_dict(reference.state_dict())
+    for key, value in reference.state_dict().items():
+        np.testing.assert_array_equal(model.state_dict()[key], value.numpy(), err_msg=key)
+
+
+@pytest.mark.parametrize(
     "build, head",
     [
         (lambda classes: ResNet18(num_classes=classes), "fc.weight"),
@@ -252,6 +536,18 @@ def test_model_for_1000_classes_refuses_a_10_class_state_dict(build, head):
 
 
 # ------------------------------------------------------------------------------ repr
+
+
+def test_repr_of_a_module_with_extra_lines_and_children_indents_both_as_pytorch():
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = nn.ReLU()
+
+        def extra_repr(self):
+            return "scale=2\nshift=1"
+
+    assert repr(Scaled()) == "Scaled(\n  scale=2\n  shift=1\n  (inner): ReLU()\n)"
 
 
 def test_repr_shows_the_layers_with_their_arguments():

@@ -2,7 +2,7 @@
 
     module.py      Module: parameters, train/eval, state_dict, repr
     parameter.py   Parameter: a tensor the model learns; Buffer: state it keeps but does not learn
-    container.py   Sequential, ModuleList
+    container.py   Sequential, ModuleList, ModuleDict, ParameterList
     linear.py      Linear            conv.py     Conv2d
     pooling.py     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
     activation.py  ReLU, LeakyReLU, Sigmoid, Tanh, ELU, GELU, Softplus, Softmax
@@ -12,25 +12,43 @@
     embedding.py   Embedding
     normalization.py  LocalResponseNorm, BatchNorm1d, BatchNorm2d
     dropout.py     Dropout, Dropout2d
+    loss.py        CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss,
+                   HuberLoss
     utils.py       clip_grad_norm_ (`nn.utils`)
-Initializers are in tinyconv/init.py (also reachable as `nn.init`).
+Initializers are in tinyconv/init.py, and `tinyconv.nn.init` is that same module (as torch.nn.init).
 """
+
+import sys
 
 from tinyconv import init
 from tinyconv.nn import utils
 from tinyconv.nn.activation import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh
-from tinyconv.nn.container import ModuleList, Sequential
+from tinyconv.nn.container import ModuleDict, ModuleList, ParameterList, Sequential
 from tinyconv.nn.conv import Conv2d
 from tinyconv.nn.dropout import Dropout, Dropout2d
 from tinyconv.nn.embedding import Embedding
 from tinyconv.nn.flatten import Flatten
 from tinyconv.nn.identity import Identity
 from tinyconv.nn.linear import Linear
+from tinyconv.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from tinyconv.nn.module import Module
 from tinyconv.nn.normalization import BatchNorm1d, BatchNorm2d, LocalResponseNorm
 from tinyconv.nn.parameter import Buffer, Parameter
 from tinyconv.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from tinyconv.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+
+# So that `import tinyconv.nn.init` and `from tinyconv.nn.init import kaiming_normal_` find it too, as
+# PyTorch code writes them: one module under both names, not a copy.
+sys.modules[__name__ + ".init"] = init
 
 __all__ = [
     "ELU",
@@ -58,6 +76,16 @@ __all__ = [
     "Buffer",
     "Sequential",
     "ModuleList",
+    "ModuleDict",
+    "ParameterList",
+    "CrossEntropyLoss",
+    "NLLLoss",
+    "MSELoss",
+    "L1Loss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "SmoothL1Loss",
+    "HuberLoss",
     "Linear",
     "Conv2d",
     "MaxPool2d",

@@ -15,27 +15,51 @@ from tinyconv.functional.activation import (
     tanh,
 )
 from tinyconv.nn.module import Module
+from tinyconv.ops.inplace import apply_in_place
 
 
 class ReLU(Module):
-    """max(x, 0) element-wise."""
+    """max(x, 0) element-wise. inplace=True, as in PyTorch, writes the result into x (see check_inplace)."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = check_inplace("ReLU", inplace)
 
     def forward(self, x):
+        if self.inplace:
+            return apply_in_place(x, relu, (), "ReLU(inplace=True)")
         return relu(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
-    """x if x > 0 else negative_slope * x."""
+    """x if x > 0 else negative_slope * x. inplace=True writes the result into x, as ReLU's."""
 
-    def __init__(self, negative_slope: float = 0.01):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = check_real("LeakyReLU", "negative_slope", negative_slope)
+        self.inplace = check_inplace("LeakyReLU", inplace)
 
     def forward(self, x):
+        if self.inplace:
+            return apply_in_place(
+                x, lambda old: leaky_relu(old, self.negative_slope), (), "LeakyReLU(inplace=True)"
+            )
         return leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+def check_inplace(layer: str, inplace) -> bool:
+    """The `inplace` flag, a bool. In place, the layer's input takes the result as its value (ops/inplace.py):
+    refused, as in PyTorch, for a leaf that requires grad, and for a tensor that a recorded operation has
+    already used (its backward would need the old value)."""
+    if not isinstance(inplace, bool):
+        raise TypeError(f"{layer}: inplace must be True or False, got {inplace!r}")
+    return inplace
 
 
 class Sigmoid(Module):

@@ -24,10 +24,12 @@ class Buffer(Tensor):
 
     Example: BatchNorm's running mean and variance, which the forward pass updates itself and which a
     checkpoint must keep (`state_dict` key `bn.running_mean`, as in PyTorch's `nn.Buffer`).
+    persistent=False keeps a buffer out of the state_dict (a cache that the module can recompute).
     """
 
-    def __init__(self, data):
+    def __init__(self, data, persistent: bool = True):
         super().__init__(data, requires_grad=False)
+        self.persistent = persistent
 
     def __repr__(self) -> str:
         return "Buffer containing:\n" + super().__repr__()
