@@ -69,7 +69,7 @@ def test_adagrad_steps_shrink_as_squared_gradients_accumulate():
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda p: optim.Adagrad(p, lr=0.0), "Adagrad: learning rate must be positive, got 0.0"),
+        (lambda p: optim.Adagrad(p, lr=-0.1), "Adagrad: lr must be non-negative, got -0.1"),
         (lambda p: optim.Adagrad(p, lr_decay=-0.1), "Adagrad: lr_decay must be non-negative"),
         (lambda p: optim.Adagrad(p, weight_decay=-1), "Adagrad: weight_decay must be non-negative"),
         (

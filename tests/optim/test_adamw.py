@@ -85,9 +85,9 @@ def test_adamw_without_weight_decay_is_adam():
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda p: optim.AdamW(p, lr=0.0), "AdamW: learning rate must be positive"),
-        (lambda p: optim.AdamW(p, betas=(0.9, 1.0)), r"AdamW: betas must lie in \[0, 1\)"),
-        (lambda p: optim.AdamW(p, weight_decay=-0.01), "AdamW: eps and weight_decay must be non-negative"),
+        (lambda p: optim.AdamW(p, lr=-1.0), "AdamW: lr must be non-negative"),
+        (lambda p: optim.AdamW(p, betas=(0.9, 1.0)), r"AdamW: betas\[1\] must be in \[0, 1\), got 1.0"),
+        (lambda p: optim.AdamW(p, weight_decay=-0.01), "AdamW: weight_decay must be non-negative, got -0.01"),
     ],
 )
 def test_optimizers_refuse_invalid_hyper_parameters(make, message):

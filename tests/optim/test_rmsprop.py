@@ -86,9 +86,9 @@ def test_rmsprop_steps_keep_their_size_where_adagrad_steps_die_out():
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda p: optim.RMSprop(p, lr=-0.01), "RMSprop: learning rate must be positive"),
-        (lambda p: optim.RMSprop(p, alpha=1.0), r"RMSprop: alpha .* must lie in \[0, 1\), got 1.0"),
-        (lambda p: optim.RMSprop(p, alpha=-0.5), r"RMSprop: alpha .* must lie in \[0, 1\)"),
+        (lambda p: optim.RMSprop(p, lr=-0.01), "RMSprop: lr must be non-negative, got -0.01"),
+        (lambda p: optim.RMSprop(p, alpha=1.0), r"RMSprop: alpha .* must be in \[0, 1\), got 1.0"),
+        (lambda p: optim.RMSprop(p, alpha=-0.5), r"RMSprop: alpha .* must be in \[0, 1\), got -0.5"),
         (lambda p: optim.RMSprop(p, eps=-1.0), "RMSprop: eps must be non-negative"),
         (lambda p: optim.RMSprop(p, momentum=-0.9), "RMSprop: momentum must be non-negative"),
         (lambda p: optim.RMSprop(p, weight_decay=-0.1), "RMSprop: weight_decay must be non-negative"),

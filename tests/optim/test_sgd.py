@@ -113,7 +113,7 @@ def test_parameter_groups_have_their_own_learning_rates():
 @pytest.mark.parametrize(
     "make",
     [
-        lambda p: optim.SGD(p, lr=0.0),
+        lambda p: optim.SGD(p, lr=-0.1),
         lambda p: optim.SGD(p, lr=0.1, momentum=-0.5),
         lambda p: optim.SGD(p, lr=0.1, nesterov=True),
     ],
@@ -133,9 +133,9 @@ def test_optimizers_refuse_invalid_hyper_parameters(make):
         (lambda p: optim.SGD(p, lr=0.1, nesterov=True), "needs momentum > 0 and dampening 0, got momentum 0"),
         (
             lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=-0.5),
-            "SGD: dampening must be between 0 and 1",
+            r"SGD: dampening .* must be in \[0, 1\], got -0.5",
         ),
-        (lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=1.5), r"between 0 and 1 .*got 1\.5"),
+        (lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=1.5), r"must be in \[0, 1\], got 1\.5"),
     ],
 )
 def test_sgd_explains_which_hyper_parameter_is_invalid(make, message):

@@ -6,10 +6,13 @@ adam.py        Adam
 adamw.py       AdamW (decoupled weight decay)
 adagrad.py     Adagrad
 rmsprop.py     RMSprop
-lr_scheduler.py  StepLR, CosineAnnealingLR (`optim.lr_scheduler`)
+adadelta.py    Adadelta
+lr_scheduler.py  StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, LambdaLR, OneCycleLR,
+                 SequentialLR, ReduceLROnPlateau (`optim.lr_scheduler`)
 """
 
 from tinyconv.optim import lr_scheduler
+from tinyconv.optim.adadelta import Adadelta
 from tinyconv.optim.adagrad import Adagrad
 from tinyconv.optim.adam import Adam
 from tinyconv.optim.adamw import AdamW
@@ -17,4 +20,4 @@ from tinyconv.optim.optimizer import Optimizer
 from tinyconv.optim.rmsprop import RMSprop
 from tinyconv.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "Adagrad", "RMSprop", "AdamW", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "Adagrad", "RMSprop", "AdamW", "Adadelta", "lr_scheduler"]

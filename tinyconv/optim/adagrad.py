@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tinyconv.autograd import no_grad
-from tinyconv.optim.optimizer import Optimizer
+from tinyconv.optim.optimizer import Optimizer, check_non_negative
 
 
 class Adagrad(Optimizer):
@@ -28,16 +28,6 @@ class Adagrad(Optimizer):
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
     ):
-        if lr <= 0:
-            raise ValueError(f"Adagrad: learning rate must be positive, got {lr}")
-        for name, value in (
-            ("lr_decay", lr_decay),
-            ("weight_decay", weight_decay),
-            ("initial_accumulator_value", initial_accumulator_value),
-            ("eps", eps),
-        ):
-            if value < 0:
-                raise ValueError(f"Adagrad: {name} must be non-negative, got {value}")
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,
@@ -46,6 +36,11 @@ class Adagrad(Optimizer):
             "eps": eps,
         }
         super().__init__(params, defaults)
+
+    def check_group(self, group: dict) -> None:
+        check_non_negative("Adagrad", "lr", group["lr"])
+        for name in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
+            check_non_negative("Adagrad", name, group[name])
 
     @no_grad()
     def step(self) -> None:

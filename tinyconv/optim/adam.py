@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from tinyconv.autograd import no_grad
-from tinyconv.optim.optimizer import Optimizer
+from tinyconv.optim.optimizer import Optimizer, check_betas, check_non_negative
 
 
 class Adam(Optimizer):
@@ -21,14 +21,14 @@ class Adam(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay=0.0):
-        if lr <= 0:
-            raise ValueError(f"Adam: learning rate must be positive, got {lr}")
-        if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
-            raise ValueError(f"Adam: betas must lie in [0, 1), got {betas}")
-        if eps < 0 or weight_decay < 0:
-            raise ValueError(f"Adam: eps and weight_decay must be non-negative, got {eps}, {weight_decay}")
-        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay}
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
         super().__init__(params, defaults)
+
+    def check_group(self, group: dict) -> None:
+        check_non_negative("Adam", "lr", group["lr"])
+        check_betas("Adam", group["betas"])
+        check_non_negative("Adam", "eps", group["eps"])
+        check_non_negative("Adam", "weight_decay", group["weight_decay"])
 
     @no_grad()
     def step(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tinyconv.autograd import no_grad
-from tinyconv.optim.optimizer import Optimizer
+from tinyconv.optim.optimizer import Optimizer, check_flag, check_fraction, check_non_negative
 
 
 class RMSprop(Optimizer):
@@ -35,13 +35,6 @@ class RMSprop(Optimizer):
         momentum: float = 0.0,
         centered: bool = False,
     ):
-        if lr <= 0:
-            raise ValueError(f"RMSprop: learning rate must be positive, got {lr}")
-        if not 0 <= alpha < 1:
-            raise ValueError(f"RMSprop: alpha (the running mean's decay) must lie in [0, 1), got {alpha}")
-        for name, value in (("eps", eps), ("weight_decay", weight_decay), ("momentum", momentum)):
-            if value < 0:
-                raise ValueError(f"RMSprop: {name} must be non-negative, got {value}")
         defaults = {
             "lr": lr,
             "alpha": alpha,
@@ -51,6 +44,13 @@ class RMSprop(Optimizer):
             "centered": centered,
         }
         super().__init__(params, defaults)
+
+    def check_group(self, group: dict) -> None:
+        check_non_negative("RMSprop", "lr", group["lr"])
+        check_fraction("RMSprop", "alpha (the running mean's decay)", group["alpha"])
+        for name in ("eps", "weight_decay", "momentum"):
+            check_non_negative("RMSprop", name, group[name])
+        check_flag("RMSprop", "centered", group["centered"])
 
     @no_grad()
     def step(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tinyconv.autograd import no_grad
-from tinyconv.optim.optimizer import Optimizer
+from tinyconv.optim.optimizer import Optimizer, check_flag, check_fraction, check_non_negative
 
 
 class SGD(Optimizer):
@@ -17,38 +17,21 @@ class SGD(Optimizer):
         g = buf                        without
     p = p - lr * g
 
-    The arguments come in torch.optim.SGD's order, (params, lr, momentum, dampening, weight_decay,
-    nesterov), so a positional call means the same in both. dampening scales down the new gradient's
-    share of the velocity; Nesterov needs momentum > 0 and no dampening, as in PyTorch.
+    The arguments come in torch.optim.SGD's order, with its defaults, (params, lr=1e-3, momentum=0,
+    dampening=0, weight_decay=0, nesterov=False), so a positional call means the same in both. dampening
+    scales down the new gradient's share of the velocity; Nesterov needs momentum > 0 and no dampening,
+    as in PyTorch.
     """
 
     def __init__(
         self,
         params,
-        lr: float,
+        lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ):
-        if lr <= 0:
-            raise ValueError(f"SGD: learning rate must be positive, got {lr}")
-        if momentum < 0 or weight_decay < 0:
-            raise ValueError(
-                f"SGD: momentum and weight_decay must be non-negative, got {momentum} and {weight_decay}"
-            )
-        if not 0 <= dampening <= 1:
-            raise ValueError(
-                f"SGD: dampening must be between 0 and 1 (1 - dampening weighs the new gradient), "
-                f"got {dampening}"
-            )
-        if not isinstance(nesterov, bool):
-            raise TypeError(f"SGD: nesterov must be True or False, got {nesterov!r}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError(
-                f"SGD: Nesterov momentum needs momentum > 0 and dampening 0, "
-                f"got momentum {momentum} and dampening {dampening}"
-            )
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -57,6 +40,18 @@ class SGD(Optimizer):
             "nesterov": nesterov,
         }
         super().__init__(params, defaults)
+
+    def check_group(self, group: dict) -> None:
+        check_non_negative("SGD", "lr", group["lr"])
+        check_non_negative("SGD", "momentum", group["momentum"])
+        check_fraction("SGD", "dampening (1 - dampening weighs the new gradient)", group["dampening"], True)
+        check_non_negative("SGD", "weight_decay", group["weight_decay"])
+        check_flag("SGD", "nesterov", group["nesterov"])
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                f"SGD: Nesterov momentum needs momentum > 0 and dampening 0, "
+                f"got momentum {group['momentum']} and dampening {group['dampening']}"
+            )
 
     @no_grad()
     def step(self) -> None:
