@@ -174,6 +174,22 @@ def test_summary_removes_its_hooks_when_the_forward_pass_fails():
     assert all(module.forward_hooks == [] for module in model.modules())
 
 
+def test_an_input_shape_with_the_batch_dimension_is_refused_saying_which_call_to_make():
+    with pytest.raises(ValueError) as refused:
+        quiet_summary(LeNet5(), (64, 1, 28, 28))  # torchinfo's input_size, batch included
+    message = str(refused.value)
+    assert "LeNet5 refused a batch of shape (1, 64, 1, 28, 28)" in message
+    assert "without the batch dimension" in message
+    assert "call summary(model, (1, 28, 28), batch_size=64)" in message
+    assert "The model said: conv2d: expected a 4-D input" in message
+    assert isinstance(refused.value.__cause__, ValueError)  # the model's own error, chained
+
+
+def test_the_call_the_refusal_suggests_works():
+    rows, _ = quiet_summary(LeNet5(), (1, 28, 28), batch_size=64)
+    assert rows[-1].output_shape == (64, 10)
+
+
 def test_summary_restores_each_modules_train_or_eval_mode():
     model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5), nn.BatchNorm1d(2))
     model.train()

@@ -61,7 +61,10 @@ def summary(model: Module, input_shape, batch_size: int = 1, file=None) -> list:
     """Print a table of `model`'s layers for an input of one sample's `input_shape`; return its rows.
 
     model:        any Module
-    input_shape:  the shape of one sample, without the batch axis: (1, 28, 28) for MNIST
+    input_shape:  the shape of one sample, without the batch axis: (1, 28, 28) for MNIST, as torchsummary's
+                  input_size. (torchinfo's input_size includes the batch: summary(model, (64, 1, 28, 28))
+                  there is summary(model, (1, 28, 28), batch_size=64) here. A model that refuses the
+                  batch gets an error saying so.)
     batch_size:   how many samples the batch of zeros holds (output shapes start with it)
     file:         where to print (default sys.stdout); the rows are returned either way
 
@@ -99,6 +102,8 @@ def summary(model: Module, input_shape, batch_size: int = 1, file=None) -> list:
         model.eval()
         with no_grad():
             model(Tensor(batch))
+    except (ValueError, TypeError, IndexError, RuntimeError) as error:
+        raise ValueError(refused_batch_message(model, input_shape, batch_size, error)) from error
     finally:
         for handle in handles:
             handle.remove()
@@ -107,6 +112,21 @@ def summary(model: Module, input_shape, batch_size: int = 1, file=None) -> list:
 
     print_table(model, rows, file if file is not None else sys.stdout)
     return rows
+
+
+def refused_batch_message(model: Module, input_shape: tuple, batch_size: int, error: Exception) -> str:
+    """What to say when the model refuses the batch of zeros: most often, input_shape held the batch too."""
+    message = (
+        f"summary: {type(model).__name__} refused a batch of shape {(batch_size,) + input_shape}, that is "
+        f"batch_size={batch_size} samples of input_shape {input_shape}. input_shape is the shape of one "
+        "sample, without the batch dimension, as (1, 28, 28) for an MNIST image."
+    )
+    if len(input_shape) > 1:
+        message += (
+            f" If {input_shape} already starts with the batch, call "
+            f"summary(model, {input_shape[1:]}, batch_size={input_shape[0]})."
+        )
+    return f"{message} The model said: {error}"
 
 
 def print_table(model: Module, rows: list, file) -> None:
