@@ -164,3 +164,26 @@ def linear_default_(weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None:
         uniform_(bias, -bound, bound)
     return weight
+
+
+def trunc_normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0
+) -> Tensor:
+    """Fill with samples from N(mean, std^2) truncated to [a, b] (a and b are values, not multiples of std,
+    as in PyTorch). The Vision Transformer starts its patch projection this way: no rare huge weight.
+
+    Drawn by rejection: samples outside [a, b] are drawn again, round after round, until none is left
+    (with the usual a = -2 std, b = 2 std, 95% are kept at each round).
+    """
+    if not a < b:
+        raise ValueError(f"trunc_normal_: the interval [a, b] must not be empty, got a={a}, b={b}")
+    generator = random.generator()
+    values = generator.normal(mean, std, size=tensor.shape)
+    for _ in range(1000):
+        outside = (values < a) | (values > b)
+        if not outside.any():
+            return fill_from_host(tensor, values)
+        values[outside] = generator.normal(mean, std, size=int(outside.sum()))
+    raise ValueError(
+        f"trunc_normal_: [{a}, {b}] holds almost none of N({mean}, {std}^2); choose bounds near the mean"
+    )

@@ -1,4 +1,5 @@
-"""Look inside a network: its filters and the feature maps of any layer, drawn as grids of images.
+"""Look inside a network: its filters, the feature maps of any layer, and a Vision Transformer's
+attention, drawn as images.
 
 Zeiler, Fergus, "Visualizing and understanding convolutional networks", ECCV 2014 (arXiv 1311.2901)
 looked at what each layer of AlexNet had learned and found it wanting (dead filters, aliasing); what
@@ -11,7 +12,12 @@ they saw gave ZFNet. These two pictures are the simplest form of that idea:
         runs `model` on one image and draws what the layer put out: (1, C, H, W) -> C images, one map
         per channel, bright where that channel's filter found its pattern.
 
-Both return the matplotlib Figure (a notebook shows it) and, given `path`, also write it as a PNG,
+    tinyconv.viz.attention(vit, image, path="attention.png")
+        where a Vision Transformer's class token looks: the image, the class token's attention of each
+        head of one block laid over the patches, and the attention rollout across all blocks
+        (attention_rollout, Abnar & Zuidema 2020).
+
+All three return the matplotlib Figure (a notebook shows it) and, given `path`, also write it as a PNG,
 atomically (tinyconv.serialization.atomic_write: an interrupted run never leaves half a file).
 
 matplotlib is imported inside the functions, not at the top: `import tinyconv` stays fast, and the
@@ -120,6 +126,80 @@ def feature_maps(model: Module, layer, image, path=None, *, max_images: int = 64
         list(maps[:max_images]), title, cmap="viridis", vmin=float(maps.min()), vmax=float(maps.max())
     )
     figure.colorbar(figure.axes[0].images[0], ax=figure.axes, shrink=0.8)
+    if path is not None:
+        save_png(figure, path)
+    return figure
+
+
+def attention_rollout(attention_maps: list) -> numpy.ndarray:
+    """How much each token at the output draws on each input token, through every block: the attention
+    rollout of Abnar & Zuidema, "Quantifying Attention Flow in Transformers" (ACL 2020).
+
+    One block mixes its tokens by its attention A (averaged over the heads) and adds its input back
+    (the residual connection), so a token's new value draws on the others as 0.5 (A + I), rows
+    renormalized to sum to 1. Chained through the blocks:
+        R = norm(A_L + I) @ ... @ norm(A_1 + I)
+    attention_maps: one (N, heads, S, S) tensor or array per block, as VisionTransformer.attention_maps
+    returns them. Returns R, (N, S, S); row 0 is the class token's.
+    """
+    rollout = None
+    for weights in attention_maps:
+        average = (weights.numpy() if isinstance(weights, Tensor) else numpy.asarray(weights)).mean(axis=1)
+        mixing = average + numpy.eye(average.shape[-1])
+        mixing /= mixing.sum(axis=-1, keepdims=True)
+        rollout = mixing if rollout is None else mixing @ rollout
+    if rollout is None:
+        raise ValueError("viz.attention_rollout: needs the attention maps of at least one block")
+    return rollout
+
+
+def attention(model: Module, image, path=None, *, block: int = -1):
+    """Draw where a Vision Transformer's class token looks, for one image; return the Figure.
+
+    model: a VisionTransformer (anything with attention_maps(images) and patch_size); image: one image
+    (C, H, W) or (1, C, H, W). Panels: the image; the class token's attention over the patches for each
+    head of `block` (-1: the last), as a grid of H/P x W/P laid over the image; and the attention
+    rollout through all blocks. Runs in eval mode without recording a graph, like feature_maps.
+    """
+    if not hasattr(model, "attention_maps") or not hasattr(model, "patch_size"):
+        raise TypeError(f"viz.attention: model must be a VisionTransformer, got {type(model).__name__}")
+    batch = image_batch(model, image)
+    modes = [(module, module.training) for module in model.modules()]
+    try:
+        model.eval()
+        with no_grad():
+            maps = model.attention_maps(batch)
+    finally:
+        for module, training in modes:
+            module.training = training
+    grid = (batch.shape[2] // model.patch_size, batch.shape[3] // model.patch_size)
+    chosen = maps[block].numpy()[0]  # (heads, S, S)
+    heads = [chosen[head, 0, 1:].reshape(grid) for head in range(chosen.shape[0])]
+    rollout = attention_rollout(maps)[0, 0, 1:].reshape(grid)
+    picture = batch.numpy()[0].astype(numpy.float64)
+    picture = picture[0] if picture.shape[0] == 1 else rescale(picture.transpose(1, 2, 0))
+    return attention_figure(picture, heads, rollout, block % len(maps), path)
+
+
+def attention_figure(picture, heads: list, rollout, block: int, path):
+    """The panels of `attention`: the image, one heat map per head, the rollout, each over the image."""
+    from matplotlib.figure import Figure  # here, not at the top: see the module docstring
+
+    panels = [("image", None)] + [(f"head {h}", m) for h, m in enumerate(heads)] + [("rollout", rollout)]
+    columns = min(len(panels), 6)
+    rows = math.ceil(len(panels) / columns)
+    figure = Figure(figsize=(1.9 * columns, 2.0 * rows + 0.5))
+    extent = (0, picture.shape[1], picture.shape[0], 0)  # the heat map stretched over the whole image
+    for index, (title, heat) in enumerate(panels):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        axes.imshow(picture, cmap="gray", extent=extent)
+        if heat is not None:
+            axes.imshow(heat, cmap="inferno", alpha=0.6, extent=extent, interpolation="nearest")
+        axes.set_title(title, fontsize=8)
+        axes.set_axis_off()
+    figure.suptitle(
+        f"class token attention: block {block}'s heads, and the rollout through all blocks", fontsize=9
+    )
     if path is not None:
         save_png(figure, path)
     return figure

@@ -47,10 +47,15 @@ def zero_weights(tensor: Tensor, *args, **kwargs) -> Tensor:
     return tensor
 
 
+RANDOM_INITIALIZERS = ("kaiming_uniform_", "xavier_uniform_", "normal_", "trunc_normal_", "uniform_")
+
+
 def without_random_weights(build):
-    """`build()` with every Linear and Conv2d weight left at zero instead of drawn at random."""
+    """`build()` with every weight that would be drawn at random left at zero instead (the counts and
+    shapes of a 86-million-parameter ViT do not need 86 million random numbers)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(init, "kaiming_uniform_", zero_weights)
+        for name in RANDOM_INITIALIZERS:
+            patch.setattr(init, name, zero_weights)
         return build()
 
 

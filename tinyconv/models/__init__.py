@@ -9,6 +9,7 @@ Each file cites its paper and tables its network's layers, output shapes and par
     vgg.py        VGG 11/13/16/19: stacks of 3x3 convolutions                                     2014
     googlenet.py  Inception module (1x1 bottlenecks, branches joined by cat), GoogLeNet           2014
     resnet.py     BasicBlock, Bottleneck, ResNet18/34/50: identity shortcuts                      2015
+    vit.py        VisionTransformer, vit_b_16/b_32/l_16: image patches through a Transformer      2021
     summary.py    summary(model, input_shape): each layer's output shape and parameter count
 """
 
@@ -18,6 +19,7 @@ from tinyconv.models.lenet import LeNet5, LeNet5Classic
 from tinyconv.models.resnet import BasicBlock, Bottleneck, ResNet, ResNet18, ResNet34, ResNet50
 from tinyconv.models.summary import summary
 from tinyconv.models.vgg import VGG, vgg11, vgg13, vgg16, vgg19
+from tinyconv.models.vit import VisionTransformer, vit_b_16, vit_b_32, vit_l_16
 from tinyconv.models.zfnet import ZFNet
 
 __all__ = [
@@ -38,5 +40,9 @@ __all__ = [
     "ResNet18",
     "ResNet34",
     "ResNet50",
+    "VisionTransformer",
+    "vit_b_16",
+    "vit_b_32",
+    "vit_l_16",
     "summary",
 ]
