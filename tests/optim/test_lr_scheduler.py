@@ -198,6 +198,25 @@ def test_reduce_lr_on_plateau_never_goes_below_min_lr_and_counts_a_nan_as_no_imp
     assert [group["lr"] for group in optimizer.param_groups] == pytest.approx([0.05, 0.001])
 
 
+def test_two_schedulers_on_one_optimizer_are_refused_instead_of_one_silently_undoing_the_other():
+    # PyTorch chains them (each multiplies the rate the other left); a closed form would overwrite it
+    optimizer = two_group_sgd()
+    decay = ExponentialLR(optimizer, gamma=0.5)
+    plateau = ReduceLROnPlateau(optimizer, factor=0.1, patience=0)
+    plateau.step(1.0)
+    plateau.step(2.0)  # no improvement: the rates are divided by 10
+    with pytest.raises(RuntimeError, match=r"ExponentialLR.step: the learning rate of param_groups\[0\] is"):
+        decay.step()
+
+
+def test_a_rate_changed_by_hand_is_not_silently_overwritten():
+    optimizer = two_group_sgd()
+    scheduler = StepLR(optimizer, step_size=2)
+    optimizer.param_groups[1]["lr"] = 0.5
+    with pytest.raises(RuntimeError, match=r"param_groups\[1\] is 0.5, but this scheduler set it to 0.02"):
+        scheduler.step()
+
+
 def test_every_group_follows_the_schedule_from_its_own_learning_rate():
     scheduler = StepLR(two_group_sgd(lrs=(0.1, 0.02)), step_size=1, gamma=0.5)
     lrs = np.array(schedule(scheduler, 4))

@@ -21,8 +21,11 @@ bouncing around it ("annealing the learning rate", cs231n).
 As in PyTorch, a scheduler records each group's starting rate as `group['initial_lr']` (its
 `base_lrs`) and counts epochs in `last_epoch`: 0 once it is made, one more after each `step()`.
 tinyconv computes every rate from that count and the formula (PyTorch's "closed form"). PyTorch's
-`step()` multiplies the previous rate by a ratio instead (its "chainable" form, which lets two
-schedulers act on one optimizer): the same numbers, up to float rounding.
+`step()` multiplies the previous rate by a ratio instead (its "chainable" form): the same numbers, up to
+float rounding, except when something else changes the rate between two steps (a second scheduler on the
+same optimizer, or a hand-written `group['lr'] = ...`): PyTorch goes on from the changed rate, a closed
+form would silently undo the change. So `step()` refuses to go on when a group's rate is not the one the
+scheduler set last; to chain schedules, use SequentialLR, or one LambdaLR whose function combines them.
 
 `state_dict()` saves, as PyTorch's, everything but the optimizer: the settings (T_max, gamma...) and
 the progress (last_epoch, base_lrs). To continue a run with a *different* schedule (more epochs, say),
@@ -67,6 +70,7 @@ class LRScheduler:
         self.optimizer = optimizer
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self.last_lrs = [group["lr"] for group in optimizer.param_groups]
         self.step()
 
     def get_lr(self) -> list[float]:
@@ -75,8 +79,21 @@ class LRScheduler:
 
     def step(self) -> None:
         """Move to the next epoch and set every group's 'lr' to the schedule's value there."""
+        self.check_rates_unchanged()
         self.last_epoch += 1
         self.set_learning_rates()
+
+    def check_rates_unchanged(self) -> None:
+        """Refuse to overwrite a rate that something else changed since this scheduler set it (see above)."""
+        for position, (group, lr) in enumerate(zip(self.optimizer.param_groups, self.last_lrs)):
+            if group["lr"] != lr:
+                raise RuntimeError(
+                    f"{type(self).__name__}.step: the learning rate of param_groups[{position}] is "
+                    f"{group['lr']}, but this scheduler set it to {lr}: something else changed it "
+                    "(another scheduler, or group['lr'] = ...). tinyconv's schedulers compute each rate "
+                    "from the epoch, so they cannot be chained as PyTorch's: use SequentialLR, or one "
+                    "LambdaLR whose function combines the schedules"
+                )
 
     def set_learning_rates(self) -> None:
         """Write the rates of epoch `last_epoch` into the optimizer's groups (and remember them)."""
