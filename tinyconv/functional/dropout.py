@@ -71,7 +71,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 def apply_dropout(
     input: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple, op: str
 ) -> Tensor:
-    if not training:
+    if not training or p == 0:  # nothing to drop: no mask to draw (a p = 0 layer costs nothing)
         return input
     if inplace:
         return apply_in_place(input, lambda old: Dropout(p, mask_shape)(old), (), f"{op}(inplace=True)")
