@@ -10,7 +10,10 @@
     identity.py    Identity
     rnn.py         RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU
     embedding.py   Embedding
-    normalization.py  LocalResponseNorm, BatchNorm1d, BatchNorm2d
+    normalization.py  LocalResponseNorm, BatchNorm1d, BatchNorm2d, LayerNorm
+    attention.py   MultiheadAttention
+    transformer.py TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
+                   TransformerDecoder, Transformer
     dropout.py     Dropout, Dropout2d
     loss.py        CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss,
                    HuberLoss
@@ -23,6 +26,7 @@ import sys
 from tinyconv import init
 from tinyconv.nn import utils
 from tinyconv.nn.activation import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from tinyconv.nn.attention import MultiheadAttention
 from tinyconv.nn.container import ModuleDict, ModuleList, ParameterList, Sequential
 from tinyconv.nn.conv import Conv2d
 from tinyconv.nn.dropout import Dropout, Dropout2d
@@ -41,10 +45,17 @@ from tinyconv.nn.loss import (
     SmoothL1Loss,
 )
 from tinyconv.nn.module import Module
-from tinyconv.nn.normalization import BatchNorm1d, BatchNorm2d, LocalResponseNorm
+from tinyconv.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm, LocalResponseNorm
 from tinyconv.nn.parameter import Buffer, Parameter
 from tinyconv.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from tinyconv.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from tinyconv.nn.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 # So that `import tinyconv.nn.init` and `from tinyconv.nn.init import kaiming_normal_` find it too, as
 # PyTorch code writes them: one module under both names, not a copy.
@@ -67,6 +78,13 @@ __all__ = [
     "LocalResponseNorm",
     "BatchNorm1d",
     "BatchNorm2d",
+    "LayerNorm",
+    "MultiheadAttention",
+    "TransformerEncoderLayer",
+    "TransformerEncoder",
+    "TransformerDecoderLayer",
+    "TransformerDecoder",
+    "Transformer",
     "Dropout",
     "Dropout2d",
     "init",
