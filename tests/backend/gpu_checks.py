@@ -30,18 +30,20 @@ from functional.test_bias_relu import inputs_away_from_the_kink
 from functional.test_conv import GROUPS_DILATION_CASES as CONV_GROUPS_CASES
 from functional.test_conv import tensors as conv_groups_tensors
 from functional.test_embedding import table as embedding_table
-from functional.test_loss import hinge_scores
+from functional.test_loss import CLASS_GRADCHECK_CASES, REGRESSION_LOSSES, hinge_scores, regression_inputs
 from functional.test_normalization import (
     LAYER_NORM_CASES,
     LRN_GRADCHECK_CASES,
     TRAINING_SHAPES,
     layer_norm_case,
 )
+from functional.test_padding import MODE_CASES as PAD_MODE_CASES
 from functional.test_padding import PAD_CASES
 from functional.test_pooling import ADAPTIVE_CASES
 from functional.test_recurrent import GATES as CELL_GATES
 from functional.test_recurrent import GRADCHECK_CASES as RNN_GRADCHECK_CASES
 from functional.test_recurrent import gradcheck_case as rnn_cell_case
+from functional.test_similarity import GRADCHECK_CASES as SIMILARITY_CASES
 from helpers import random_array, random_tensor, uniform_tensor
 from nn.test_activation import PARAMETER_FREE_LAYERS as PARAMETER_FREE_ACTIVATION_LAYERS
 from nn.test_pooling import PARAMETER_FREE_LAYERS as PARAMETER_FREE_POOLING_LAYERS
@@ -789,6 +791,54 @@ def hinge_loss_case(shape, margin: float, reduction: str) -> tuple:
     return fn, [hinge_scores(*shape, seed=3)]
 
 
+def class_loss_case(name: str) -> tuple:
+    """cross_entropy with class weights, ignore_index, smoothing, (N, C, d1, ...) inputs: targets and weights
+    made on the device."""
+    shape, target, weight, options = CLASS_GRADCHECK_CASES[name]
+
+    def fn(x):
+        weight_on_device = None if weight is None else Tensor(weight).to("cuda")
+        return F.cross_entropy(x, device_indices(target), weight_on_device, **options)
+
+    return fn, [random_tensor(*shape)]
+
+
+def probability_target_case() -> tuple:
+    def fn(x):
+        q = Tensor(np.random.default_rng(1).uniform(0, 1, size=(2, 3, 2))).to("cuda")
+        weight = Tensor(np.array([1.0, 0.5, 2.0])).to("cuda")
+        return F.cross_entropy(x, q, weight, label_smoothing=0.1)
+
+    return fn, [random_tensor(2, 3, 2)]
+
+
+def pos_weight_case() -> tuple:
+    def fn(x, y):
+        weight, pos_weight = (
+            Tensor(np.linspace(0.5, 2.0, 4)).to("cuda"),
+            Tensor(np.linspace(3.0, 0.25, 4)).to("cuda"),
+        )
+        return F.binary_cross_entropy_with_logits(x, y, weight, pos_weight=pos_weight)
+
+    logits = Tensor(4.0 * random_array(2, 3, 4, seed=1), requires_grad=True)
+    return fn, [logits, uniform_tensor(2, 3, 4, low=0.0, high=1.0, seed=2)]
+
+
+def regression_loss_case(name: str) -> tuple:
+    loss = REGRESSION_LOSSES[name]
+    return (lambda x, y: loss(x, y, "mean")), list(regression_inputs(3, 4))
+
+
+def similarity_case(name: str) -> tuple:
+    fn, shapes = SIMILARITY_CASES[name]
+    return fn, [random_tensor(*shape, seed=k) for k, shape in enumerate(shapes)]
+
+
+def pad_mode_case(mode: str, name: str) -> tuple:
+    shape, amounts = PAD_MODE_CASES[name]
+    return (lambda x: F.pad(x, amounts, mode)), [random_tensor(*shape)]
+
+
 def activation_case(name: str) -> tuple:
     fn, make_input = ACTIVATION_EXTRA_CASES[name]
     return fn, [make_input()]
@@ -863,6 +913,16 @@ DEVICE_GRADCHECKS = {
         "multiclass_hinge_loss",
         hinge_loss_case,
         [((5, 4), 1.05, "mean"), ((1, 6), 0.45, "mean"), ((4, 3), 1.05, "none"), ((3, 5), 0.75, "sum")],
+    ),
+    **named_cases("cross_entropy", class_loss_case, CLASS_GRADCHECK_CASES),
+    "cross_entropy, probability targets": probability_target_case,
+    "binary_cross_entropy_with_logits, weight and pos_weight": pos_weight_case,
+    **named_cases("regression loss", regression_loss_case, REGRESSION_LOSSES),
+    **named_cases("similarity", similarity_case, SIMILARITY_CASES),
+    **grid_cases(
+        "pad",
+        pad_mode_case,
+        [(mode, name) for mode in ("reflect", "replicate", "circular") for name in PAD_MODE_CASES],
     ),
     **named_cases("activation", activation_case, ACTIVATION_EXTRA_CASES),
     **named_cases("bias_relu", bias_relu_case, BIAS_RELU_SHAPES),
