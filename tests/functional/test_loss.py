@@ -260,6 +260,12 @@ def test_one_hot_probabilities_give_the_same_loss_as_indices():
     assert math.isclose(by_index.item(), by_probability.item(), rel_tol=1e-12)
 
 
+def test_probability_targets_that_require_grad_are_refused_rather_than_left_without_a_gradient():
+    q = Tensor(np.full((2, 3), 1 / 3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"cross_entropy: target requires grad.*target.detach\(\)"):
+        F.cross_entropy(random_tensor(2, 3), q)
+
+
 def test_probability_targets_must_have_the_inputs_shape():
     with pytest.raises(
         ValueError, match=r"class probabilities must have the input's shape \(2, 3\), got \(2, 2\)"
@@ -327,7 +333,7 @@ def test_bad_class_weights(weight, error, message):
 
 def test_class_weights_that_require_grad_are_refused_as_pytorch_does():
     weight = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"not differentiable with respect to weight.*weight.detach\(\)"):
+    with pytest.raises(RuntimeError, match=r"nll_loss: weight requires grad, .*pass weight.detach\(\)"):
         F.nll_loss(float32_ones(2, 3), np.array([0, 1]), weight)
 
 
@@ -627,7 +633,7 @@ def test_binary_cross_entropy_with_logits_targets_outside_zero_one():
 
 def test_pos_weight_that_requires_grad_is_refused_as_pytorch_does():
     pos_weight = Tensor(np.ones(2), requires_grad=True)
-    with pytest.raises(RuntimeError, match="not differentiable with respect to pos_weight"):
+    with pytest.raises(RuntimeError, match="pos_weight requires grad, but no gradient flows to it"):
         F.binary_cross_entropy_with_logits(leaf([0.0, 1.0]), Tensor(np.ones(2)), pos_weight=pos_weight)
 
 

@@ -57,8 +57,8 @@ def upstream(grad_out, reduction: str, denominator):
 
 
 def constant_array(op: str, name: str, value, input: Tensor):
-    """A `weight` or `pos_weight` argument as an array of the input's dtype, on its device. PyTorch does not
-    differentiate with respect to them either, so one that requires grad is refused rather than ignored."""
+    """A `weight`, `pos_weight` or probability `target` argument as an array of the input's dtype, on its
+    device. No gradient flows to it, so one that requires grad is refused rather than silently ignored."""
     if not isinstance(value, Tensor) and not is_array(value):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}")
     value = value if isinstance(value, Tensor) else Tensor(value)
@@ -70,8 +70,8 @@ def constant_array(op: str, name: str, value, input: Tensor):
         )
     if value.requires_grad and is_grad_enabled():
         raise RuntimeError(
-            f"{op}: the loss is not differentiable with respect to {name} (nor is PyTorch's); "
-            f"pass {name}.detach()"
+            f"{op}: {name} requires grad, but no gradient flows to it here (to weight and pos_weight, none "
+            f"does in PyTorch either); pass {name}.detach()"
         )
     return value.data
 
