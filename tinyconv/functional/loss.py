@@ -16,7 +16,7 @@ PyTorch, the mean of nothing (an empty batch, or every target ignored) is NaN an
 
 from __future__ import annotations
 
-import numpy
+import math
 
 from tinyconv.autograd import Function, is_grad_enabled
 from tinyconv.backend import get_array_module, is_array
@@ -42,10 +42,10 @@ def reduce_losses(losses, reduction: str, denominator=None):
     total = losses.sum()
     if reduction == "sum":
         return total
-    # The mean of nothing is 0 / 0: NaN, as in PyTorch, without NumPy's warning. (numpy.errstate only
-    # silences NumPy; CuPy never warns.)
-    with numpy.errstate(divide="ignore", invalid="ignore"):
-        return total / (losses.size if denominator is None else denominator)
+    count = losses.size if denominator is None else denominator
+    if count == 0:  # the mean of nothing is 0 / 0: NaN, as in PyTorch (without NumPy's warning)
+        return get_array_module(losses).full((), math.nan, dtype=losses.dtype)
+    return total / count
 
 
 def upstream(grad_out, reduction: str, denominator):
@@ -100,7 +100,7 @@ def class_rows(op: str, input: Tensor) -> Tensor:
         return input.reshape(1, input.shape[0])
     if input.ndim > 2:  # (N, C, d1, ...) -> (N, d1, ..., C): the classes last, each position one row
         input = input.permute(0, *range(2, input.ndim), 1)
-    rows = int(numpy.prod(input.shape[:-1]))
+    rows = math.prod(input.shape[:-1])
     return input.reshape(rows, input.shape[-1])
 
 
@@ -491,13 +491,11 @@ def element_weight(op: str, name: str, value, input: Tensor):
         return None
     array = constant_array(op, name, value, input)
     try:
-        broadcast = numpy.broadcast_shapes(array.shape, input.shape)
+        get_array_module(array).broadcast_to(array, input.shape)
     except ValueError:
-        broadcast = None
-    if broadcast != input.shape:
         raise ValueError(
             f"{op}: {name} of shape {array.shape} does not broadcast to the input's {input.shape}"
-        )
+        ) from None
     return array
 
 

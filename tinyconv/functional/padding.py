@@ -15,8 +15,6 @@ The modes fill the new border, shown for the row [1, 2, 3] padded by 2 on each s
 
 from __future__ import annotations
 
-import numpy
-
 from tinyconv.autograd import Function
 from tinyconv.backend import get_array_module
 from tinyconv.checks import check_real, check_tensor, is_int
@@ -65,7 +63,7 @@ class IndexPad(Function):
     """
 
     def __init__(self, indices: list):
-        self.indices = indices  # one index array per axis
+        self.indices = indices  # one list of input positions per axis
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -78,7 +76,7 @@ class IndexPad(Function):
         xp = get_array_module(grad_out)
         grad = grad_out
         for axis, (index, size) in enumerate(zip(self.indices, self.x_shape)):
-            picks = xp.asarray(index[:, None] == numpy.arange(size), dtype=grad_out.dtype)  # S: (out, in)
+            picks = (xp.asarray(index)[:, None] == xp.arange(size)).astype(grad_out.dtype)  # S: (out, in)
             grad = xp.moveaxis(xp.moveaxis(grad, axis, -1) @ picks, -1, axis)
         return grad
 
@@ -86,13 +84,13 @@ class IndexPad(Function):
 def border_index(mode: str, size: int, before: int, after: int):
     """For each output position along one axis, the input position it copies (see IndexPad)."""
     if mode == "circular":  # as PyTorch: crop first, then wrap around what is left
-        kept = numpy.arange(max(-before, 0), size - max(-after, 0))
-        return kept[numpy.arange(-max(before, 0), len(kept) + max(after, 0)) % len(kept)]
-    positions = numpy.arange(-before, size + after)
+        kept = range(max(-before, 0), size - max(-after, 0))
+        return [kept[p % len(kept)] for p in range(-max(before, 0), len(kept) + max(after, 0))]
+    positions = range(-before, size + after)
     if mode == "replicate":
-        return numpy.clip(positions, 0, size - 1)
+        return [min(max(p, 0), size - 1) for p in positions]
     # reflect: -1 -> 1, -2 -> 2, ...; size -> size - 2, ...: a mirror through the edge entry
-    return numpy.abs(size - 1 - numpy.abs(positions - (size - 1)))
+    return [abs(size - 1 - abs(p - (size - 1))) for p in positions]
 
 
 def check_border(mode: str, axis: int, size: int, before: int, after: int, x: Tensor, pad) -> None:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import math
 
-import numpy
-
 from tinyconv.autograd import Function
 from tinyconv.backend import get_array_module
 from tinyconv.checks import check_floating, check_real, check_same_dtype, check_tensor, normalize_dim
-from tinyconv.tensor import Tensor
+from tinyconv.tensor import Tensor, check_broadcast
 
 
 class Normalize(Function):
@@ -113,11 +111,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     check_tensor(x2, op, "x2")
     check_floating(x1, op, "x1")
     check_same_dtype(x1, x2, op, "x1", "x2")
-    try:
-        shape = numpy.broadcast_shapes(x1.shape, x2.shape)
-    except ValueError:
-        raise ValueError(f"{op}: the shapes of x1 {x1.shape} and x2 {x2.shape} do not broadcast") from None
+    check_broadcast(x1.shape, x2.shape, op)
     eps = check_real(op, "eps", eps)
     if not eps > 0:
         raise ValueError(f"{op}: eps must be positive, got {eps}")
-    return CosineSimilarity(normalize_dim(dim, len(shape), op), eps)(x1, x2)
+    return CosineSimilarity(normalize_dim(dim, max(x1.ndim, x2.ndim), op), eps)(x1, x2)
