@@ -18,12 +18,14 @@
     loss.py        CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss,
                    HuberLoss
     utils.py       clip_grad_norm_ (`nn.utils`)
-Initializers are in tinyconv/init.py, and `tinyconv.nn.init` is that same module (as torch.nn.init).
+Initializers are in tinyconv/init.py, and `tinyconv.nn.init` is that same module (as torch.nn.init);
+`tinyconv.nn.functional` is tinyconv.functional (as torch.nn.functional), so `import
+tinyconv.nn.functional as F` works as PyTorch code writes it.
 """
 
 import sys
 
-from tinyconv import init
+from tinyconv import functional, init
 from tinyconv.nn import utils
 from tinyconv.nn.activation import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from tinyconv.nn.attention import MultiheadAttention
@@ -58,8 +60,9 @@ from tinyconv.nn.transformer import (
 )
 
 # So that `import tinyconv.nn.init` and `from tinyconv.nn.init import kaiming_normal_` find it too, as
-# PyTorch code writes them: one module under both names, not a copy.
+# PyTorch code writes them: one module under both names, not a copy. Likewise tinyconv.nn.functional.
 sys.modules[__name__ + ".init"] = init
+sys.modules[__name__ + ".functional"] = functional
 
 __all__ = [
     "ELU",
@@ -88,6 +91,7 @@ __all__ = [
     "Dropout",
     "Dropout2d",
     "init",
+    "functional",
     "utils",
     "Module",
     "Parameter",

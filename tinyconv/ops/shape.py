@@ -194,6 +194,7 @@ def unwrap_index(index):
 
 
 def uses_advanced_indexing(index) -> bool:
-    """True when the index holds an array or a list (integer or boolean indexing)."""
+    """True when the index holds an array, a list or a range (integer or boolean indexing), as in
+    x[range(n), targets], the tutorials' way of picking one entry per row."""
     parts = index if isinstance(index, tuple) else (index,)
-    return any(is_array(p) or isinstance(p, list) for p in parts)
+    return any(is_array(p) or isinstance(p, (list, range)) for p in parts)
