@@ -100,7 +100,7 @@ def test_alexnet_demo_rejects_a_count_below_one(flag, capsys):
 
 def fashion_files(folder) -> dict:
     """Write a tiny Fashion-MNIST (40 training and 20 test images, gzipped IDX) into `folder`;
-    returns the MD5 of each .gz file, as the authors' table gives them for the real files."""
+    returns the SHA-256 of each file's content, as FashionMNIST checks the real files."""
     rng = np.random.default_rng(0)
     arrays = {
         "train-images-idx3-ubyte": rng.integers(0, 256, (40, 28, 28), dtype=np.uint8),
@@ -112,16 +112,15 @@ def fashion_files(folder) -> dict:
     digests = {}
     for name, array in arrays.items():
         idx = bytes([0, 0, 8, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
-        data = gzip.compress(idx, mtime=0)
-        (folder / (name + ".gz")).write_bytes(data)
-        digests[name] = hashlib.md5(data).hexdigest()
+        (folder / (name + ".gz")).write_bytes(gzip.compress(idx, mtime=0))
+        digests[name] = hashlib.sha256(idx).hexdigest()
     return digests
 
 
 def test_alexnet_demo_trains_on_fashion_mnist_files_from_data_dir(tmp_path, monkeypatch, capsys):
     digests = fashion_files(tmp_path / "data" / "fashion-mnist")
     # FashionMNIST with the made-up files' digests in place of the published ones; nothing else changes.
-    tiny_fashion = type("TinyFashionMNIST", (FashionMNIST,), {"md5": digests})
+    tiny_fashion = type("TinyFashionMNIST", (FashionMNIST,), {"sha256": digests})
     monkeypatch.setitem(alexnet_mini.DATASETS, "fashion", tiny_fashion)
     data_dir = tmp_path / "data"
     accuracy = alexnet_mini.main(
