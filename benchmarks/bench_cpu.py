@@ -9,7 +9,9 @@ Times (median over repeated runs, after warm-up):
       VGG 3x3    N=32, 64 -> 64, 32x32, 3x3, padding 1
   max_pool2d 2x2 forward + backward at LeNet's two pooling shapes,
   one LeNet-5 training step (batch 64, Adam), and, with --epoch, one full MNIST training epoch
-  (data in memory, the same model, batch size and optimizer on both sides).
+  (data in memory, the same model, batch size and optimizer on both sides),
+  MultiheadAttention forward + backward and a TransformerEncoderLayer forward + backward
+      N=64, L=50, E=128, 4 heads (feed-forward 512, dropout 0), the same weights on both sides.
 
 PyTorch runs with torch.set_num_threads equal to the BLAS threads NumPy uses; the two are timed in
 alternating blocks (see time_in_blocks), so that a noisy neighbour slows both. Why the malloc
@@ -182,6 +184,51 @@ def lenet_step_functions(images: np.ndarray, labels: np.ndarray, batch_size: int
     return functions
 
 
+ATTENTION_CASE = dict(n=64, length=50, width=128, heads=4, feed_forward=512)
+
+
+def attention_functions(module_name: str, rng) -> dict:
+    """Forward + backward of nn.MultiheadAttention or nn.TransformerEncoderLayer (batch first) on both
+    sides, with torch's weights copied into tinyconv's module."""
+    case = ATTENTION_CASE
+    x = rng.standard_normal((case["n"], case["length"], case["width"])).astype(np.float32)
+    if module_name == "MultiheadAttention":
+        ours = tinyconv.nn.MultiheadAttention(case["width"], case["heads"], batch_first=True)
+    else:
+        ours = tinyconv.nn.TransformerEncoderLayer(
+            case["width"], case["heads"], case["feed_forward"], dropout=0.0, batch_first=True
+        )
+
+    def run(module, tensor):
+        if module_name == "MultiheadAttention":
+            return module(tensor, tensor, tensor, need_weights=False)[0]
+        return module(tensor)
+
+    tx = tinyconv.Tensor(x, requires_grad=True)
+
+    def tc_step():
+        tx.grad = None
+        run(ours, tx).sum().backward()
+
+    functions = {"tinyconv": tc_step}
+    if torch is not None:
+        if module_name == "MultiheadAttention":
+            theirs = torch.nn.MultiheadAttention(case["width"], case["heads"], batch_first=True)
+        else:
+            theirs = torch.nn.TransformerEncoderLayer(
+                case["width"], case["heads"], case["feed_forward"], dropout=0.0, batch_first=True
+            )
+        ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+        px = torch.from_numpy(x.copy()).requires_grad_()
+
+        def torch_step():
+            px.grad = None
+            run(theirs, px).sum().backward()
+
+        functions["torch"] = torch_step
+    return functions
+
+
 def mnist_in_memory():
     """The normalized MNIST training set as arrays, or None when the files are not available."""
     from tinyconv.data import MNIST, DatasetError
@@ -260,6 +307,10 @@ def main() -> None:
                 2.0,
             )
         )
+
+    for module_name in ("MultiheadAttention", "TransformerEncoderLayer"):
+        functions = attention_functions(module_name, rng)
+        lines.append(row(f"{module_name} fwd+bwd", time_in_blocks(functions, args.repeats), 2.0))
 
     wall = time.perf_counter() - wall_before
     busy_after, total_after = cpu_busy_jiffies()
