@@ -389,3 +389,44 @@ def test_unit_normal_init_saturates_nine_tenths_of_the_tanh_units():
     # pre-activations of std sqrt(500) = 22: tanh sits at +-1, where its derivative is about 0
     for layer, y in enumerate(tanh_stack_outputs(lambda w: init.normal_(w, std=1.0)), start=1):
         assert float((np.abs(y) > 0.99).mean()) == pytest.approx(0.90, abs=0.01), f"layer {layer}"
+
+
+# ------------------------------------------------------------------------------ PyTorch's defaults, ViT, FCN
+
+
+def test_linear_default_draws_from_plus_minus_one_over_the_square_root_of_fan_in():
+    tinyconv.manual_seed(0)
+    weight, bias = tinyconv.zeros(50, 200), tinyconv.zeros(50)
+    init.linear_default_(weight, bias)
+    bound = 1 / math.sqrt(200)
+    assert np.abs(weight.data).max() <= bound and np.abs(weight.data).max() > 0.95 * bound
+    assert np.abs(bias.data).max() <= bound and bias.data.std() > 0.4 * bound
+
+
+def test_trunc_normal_stays_inside_its_bounds_with_the_right_spread():
+    tinyconv.manual_seed(0)
+    tensor = init.trunc_normal_(tinyconv.zeros(20_000), mean=1.0, std=0.5, a=0.0, b=2.0)
+    assert tensor.data.min() >= 0.0 and tensor.data.max() <= 2.0
+    # a normal cut at two standard deviations has a standard deviation of 0.88 of the uncut one
+    assert abs(tensor.data.std() - 0.88 * 0.5) < 0.01 and abs(tensor.data.mean() - 1.0) < 0.01
+
+
+def test_trunc_normal_refuses_an_empty_interval():
+    with pytest.raises(ValueError, match=r"the interval \[a, b\] must not be empty"):
+        init.trunc_normal_(tinyconv.zeros(3), a=1.0, b=1.0)
+
+
+def test_bilinear_makes_a_transposed_convolution_interpolate_in_the_interior():
+    layer = tinyconv.nn.ConvTranspose2d(2, 2, 4, stride=2, padding=1, bias=False)
+    init.bilinear_(layer.weight)
+    assert not layer.weight.data[0, 1].any() and not layer.weight.data[1, 0].any()  # channel c to channel c
+    x = tinyconv.tensor(np.random.default_rng(0).random((1, 2, 5, 5)).astype(np.float32))
+    upsampled = layer(x).data
+    expected = tinyconv.functional.interpolate(x, scale_factor=2, mode="bilinear").data
+    np.testing.assert_allclose(upsampled[:, :, 1:-1, 1:-1], expected[:, :, 1:-1, 1:-1], rtol=1e-5)
+
+
+def test_bilinear_kernel_of_size_3_is_the_tent_1_2_1():
+    weight = tinyconv.zeros(1, 1, 3, 3)
+    init.bilinear_(weight)
+    np.testing.assert_allclose(weight.data[0, 0], np.outer([0.5, 1.0, 0.5], [0.5, 1.0, 0.5]))

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import math
 
+import numpy
+
 from tinyconv import random
 from tinyconv.tensor import Tensor
 
@@ -187,3 +189,28 @@ def trunc_normal_(
     raise ValueError(
         f"trunc_normal_: [{a}, {b}] holds almost none of N({mean}, {std}^2); choose bounds near the mean"
     )
+
+
+def bilinear_(weight: Tensor) -> Tensor:
+    """Make a transposed convolution's weight (C_in, C_out, k, k) upsample each channel bilinearly, as
+    FCN initializes its upsampling layers (Long, Shelhamer, Darrell 2015): channel c of the output is
+    channel c of the input spread by the bilinear kernel, other channel pairs are 0.
+
+    With f = ceil(k / 2) and the kernel's centre at (f - 1) for odd k, (f - 0.5) for even k, the kernel is
+    the outer product of the tent (1 - |i - centre| / f) with itself. For k = 2 * stride, stride s, and
+    padding s / 2, the layer then interpolates like bilinear upsampling by s in the interior.
+    (PyTorch has no such initializer; this is the one FCN's code uses.)
+    """
+    if weight.ndim != 4 or weight.shape[2] != weight.shape[3]:
+        raise ValueError(
+            f"bilinear_: expected a square transposed-convolution weight (C_in, C_out, k, k), "
+            f"got {weight.shape}"
+        )
+    size = weight.shape[2]
+    factor = (size + 1) // 2
+    centre = factor - 1 if size % 2 == 1 else factor - 0.5
+    tent = 1 - abs(numpy.arange(size) - centre) / factor
+    values = numpy.zeros(weight.shape)
+    for channel in range(min(weight.shape[0], weight.shape[1])):
+        values[channel, channel] = numpy.outer(tent, tent)
+    return fill_from_host(weight, values)

@@ -29,7 +29,11 @@ from functional.test_bias_relu import SHAPES as BIAS_RELU_SHAPES
 from functional.test_bias_relu import inputs_away_from_the_kink
 from functional.test_conv import GROUPS_DILATION_CASES as CONV_GROUPS_CASES
 from functional.test_conv import tensors as conv_groups_tensors
+from functional.test_conv_transpose import GRADCHECK_CASES as CONV_TRANSPOSE_CASES
+from functional.test_conv_transpose import gradcheck_case as conv_transpose_case
 from functional.test_embedding import table as embedding_table
+from functional.test_interpolate import CASES as INTERPOLATE_CASES
+from functional.test_interpolate import gradcheck_case as interpolate_case
 from functional.test_loss import CLASS_GRADCHECK_CASES, REGRESSION_LOSSES, hinge_scores, regression_inputs
 from functional.test_normalization import (
     LAYER_NORM_CASES,
@@ -877,6 +881,8 @@ DEVICE_GRADCHECKS = {
     **named_cases("conv2d, groups and dilation", conv_groups_dilation_case, CONV_GROUPS_CASES),
     **named_cases("local_response_norm", lrn_case, LRN_GRADCHECK_CASES),
     **named_cases("layer_norm", layer_norm_case, LAYER_NORM_CASES),
+    **named_cases("conv_transpose2d", conv_transpose_case, CONV_TRANSPOSE_CASES),
+    **named_cases("interpolate", interpolate_case, INTERPOLATE_CASES),
     **named_cases("scaled_dot_product_attention", attention_case, ATTENTION_CASES),
     **named_cases("batch_norm, training", batch_norm_training_case, TRAINING_SHAPES),
     **named_cases(

@@ -2,6 +2,8 @@
 
 Each op is a Function with a hand-written backward, in the file named for it:
     conv.py        conv2d by im2col + one matrix product
+    conv_transpose.py  conv_transpose2d: conv2d's input gradient as a layer (upsampling, FCN, GANs)
+    interpolate.py interpolate: nearest and bilinear resizing
     pooling.py     max_pool2d, avg_pool2d, adaptive_avg_pool2d
     activation.py  relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu, softplus
     bias_relu.py   bias_relu: max(x + bias, 0) in one op (one CUDA kernel on the GPU)
@@ -34,9 +36,11 @@ from tinyconv.functional.activation import (
 from tinyconv.functional.attention import scaled_dot_product_attention
 from tinyconv.functional.bias_relu import bias_relu
 from tinyconv.functional.conv import conv2d
+from tinyconv.functional.conv_transpose import conv_transpose2d
 from tinyconv.functional.dropout import dropout, dropout2d
 from tinyconv.functional.embedding import embedding
 from tinyconv.functional.flatten import flatten
+from tinyconv.functional.interpolate import interpolate
 from tinyconv.functional.linear import linear
 from tinyconv.functional.loss import (
     binary_cross_entropy,
@@ -57,6 +61,8 @@ from tinyconv.functional.recurrent import gru_cell, lstm_cell, rnn_cell
 from tinyconv.functional.similarity import cosine_similarity, normalize
 
 __all__ = [
+    "conv_transpose2d",
+    "interpolate",
     "scaled_dot_product_attention",
     "layer_norm",
     "elu",

@@ -3,7 +3,8 @@
     module.py      Module: parameters, train/eval, state_dict, repr
     parameter.py   Parameter: a tensor the model learns; Buffer: state it keeps but does not learn
     container.py   Sequential, ModuleList, ModuleDict, ParameterList
-    linear.py      Linear            conv.py     Conv2d
+    linear.py      Linear            conv.py     Conv2d, ConvTranspose2d
+    upsampling.py  Upsample
     pooling.py     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
     activation.py  ReLU, LeakyReLU, Sigmoid, Tanh, ELU, GELU, Softplus, Softmax
     flatten.py     Flatten
@@ -30,7 +31,7 @@ from tinyconv.nn import utils
 from tinyconv.nn.activation import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from tinyconv.nn.attention import MultiheadAttention
 from tinyconv.nn.container import ModuleDict, ModuleList, ParameterList, Sequential
-from tinyconv.nn.conv import Conv2d
+from tinyconv.nn.conv import Conv2d, ConvTranspose2d
 from tinyconv.nn.dropout import Dropout, Dropout2d
 from tinyconv.nn.embedding import Embedding
 from tinyconv.nn.flatten import Flatten
@@ -58,6 +59,7 @@ from tinyconv.nn.transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from tinyconv.nn.upsampling import Upsample
 
 # So that `import tinyconv.nn.init` and `from tinyconv.nn.init import kaiming_normal_` find it too, as
 # PyTorch code writes them: one module under both names, not a copy. Likewise tinyconv.nn.functional.
@@ -82,6 +84,8 @@ __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
     "LayerNorm",
+    "ConvTranspose2d",
+    "Upsample",
     "MultiheadAttention",
     "TransformerEncoderLayer",
     "TransformerEncoder",
