@@ -9,11 +9,29 @@ Each file cites its paper and tables its network's layers, output shapes and par
     vgg.py        VGG 11/13/16/19: stacks of 3x3 convolutions                                     2014
     googlenet.py  Inception module (1x1 bottlenecks, branches joined by cat), GoogLeNet           2014
     resnet.py     BasicBlock, Bottleneck, ResNet18/34/50: identity shortcuts                      2015
+    densenet.py   DenseNet, densenet121/161/169/201: each layer fed all earlier maps (cat)        2016
     vit.py        VisionTransformer, vit_b_16/b_32/l_16: image patches through a Transformer      2021
     summary.py    summary(model, input_shape): each layer's output shape and parameter count
+    convolutionalize.py  convolutionalize(model, input_size): Linear layers as convolutions, so a
+                  classifier slides over a larger image and gives a heat-map per class (FCN)  2015
 """
 
 from tinyconv.models.alexnet import AlexNet
+from tinyconv.models.convolutionalize import (
+    FullyConvolutional,
+    ReceptiveField,
+    convolutionalize,
+    receptive_field,
+)
+from tinyconv.models.densenet import (
+    DenseBlock,
+    DenseLayer,
+    DenseNet,
+    densenet121,
+    densenet161,
+    densenet169,
+    densenet201,
+)
 from tinyconv.models.googlenet import GoogLeNet, Inception
 from tinyconv.models.lenet import LeNet5, LeNet5Classic
 from tinyconv.models.resnet import BasicBlock, Bottleneck, ResNet, ResNet18, ResNet34, ResNet50
@@ -40,9 +58,20 @@ __all__ = [
     "ResNet18",
     "ResNet34",
     "ResNet50",
+    "DenseLayer",
+    "DenseBlock",
+    "DenseNet",
+    "densenet121",
+    "densenet161",
+    "densenet169",
+    "densenet201",
     "VisionTransformer",
     "vit_b_16",
     "vit_b_32",
     "vit_l_16",
     "summary",
+    "convolutionalize",
+    "receptive_field",
+    "FullyConvolutional",
+    "ReceptiveField",
 ]
