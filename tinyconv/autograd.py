@@ -21,7 +21,7 @@ back to its shape, and frees the graph afterwards. docs/engine.md walks through 
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import weakref
 
 from tinyconv.backend import device_of, get_array_module, is_array
@@ -35,36 +35,16 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-@contextlib.contextmanager
-def no_grad():
-    """Run a block without recording the graph: no Function keeps its inputs, nothing has a grad.
-
-    Use it for evaluation and for parameter updates. Works as `with no_grad():` and as a decorator.
-    """
-    with set_grad_enabled(False):
-        yield
-
-
-@contextlib.contextmanager
-def enable_grad():
-    """Record the graph again inside a `no_grad()` block (as torch.enable_grad)."""
-    with set_grad_enabled(True):
-        yield
-
-
-def inference_mode(mode: bool = True):
-    """PyTorch's inference_mode: here the same as no_grad() (or, with mode=False, enable_grad())."""
-    return no_grad() if mode else enable_grad()
-
-
 class set_grad_enabled:
     """Turn recording on or off, as torch.set_grad_enabled: as a call, `set_grad_enabled(False)`, it
-    switches at once; as `with set_grad_enabled(mode):` it switches back at the end of the block."""
+    switches at once; as `with set_grad_enabled(mode):` it switches back at the end of the block; as
+    a decorator, `@set_grad_enabled(mode)`, the function runs in that mode."""
 
     def __init__(self, mode: bool):
         global _grad_enabled
+        self.mode = bool(mode)
         self.previous = _grad_enabled
-        _grad_enabled = bool(mode)
+        _grad_enabled = self.mode
 
     def __enter__(self):
         return self
@@ -72,6 +52,64 @@ class set_grad_enabled:
     def __exit__(self, *exception) -> None:
         global _grad_enabled
         _grad_enabled = self.previous
+
+    def __call__(self, function):
+        set_grad_enabled(self.previous)  # decorating switches nothing; each call to the function does
+        return in_grad_mode(function, self.mode)
+
+
+class GradMode:
+    """A block, or a decorated function, that runs with recording switched to `mode` and then back
+    (no_grad and enable_grad below). Works as `with no_grad():`, `@no_grad()` and `@no_grad`."""
+
+    mode = False
+
+    def __new__(cls, function=None):
+        instance = super().__new__(cls)
+        return instance if function is None else instance(function)  # @no_grad, without parentheses
+
+    def __enter__(self):
+        global _grad_enabled
+        self.previous = _grad_enabled
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exception) -> None:
+        global _grad_enabled
+        _grad_enabled = self.previous
+
+    def __call__(self, function):
+        return in_grad_mode(function, self.mode)
+
+
+class no_grad(GradMode):  # noqa: N801 (PyTorch's name)
+    """Run a block without recording the graph: no Function keeps its inputs, nothing has a grad.
+
+    Use it for evaluation and for parameter updates. Works as `with no_grad():` and as a decorator.
+    """
+
+    mode = False
+
+
+class enable_grad(GradMode):  # noqa: N801 (PyTorch's name)
+    """Record the graph again inside a `no_grad()` block (as torch.enable_grad)."""
+
+    mode = True
+
+
+def inference_mode(mode: bool = True):
+    """PyTorch's inference_mode: here the same as no_grad() (or, with mode=False, enable_grad())."""
+    return no_grad() if mode else enable_grad()
+
+
+def in_grad_mode(function, mode: bool):
+    """`function`, wrapped so that every call runs with recording switched to `mode`."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        with set_grad_enabled(mode):
+            return function(*args, **kwargs)
+
+    return run
 
 
 class Function:
