@@ -14,10 +14,24 @@ DEVICE_TYPES = ("cpu", "cuda")
 
 
 class device:  # noqa: N801 (PyTorch's name: torch.device)
-    """A device, as torch.device: made from "cpu", "cuda", "cuda:0", or another device."""
+    """A device, as torch.device: made from "cpu", "cuda", "cuda:0", ("cuda", 0), or another device.
 
-    def __init__(self, name):
-        self.type = device_type(name, "tinyconv.device")
+    `type` is "cpu" or "cuda"; `index` is the GPU's number where one was given (always 0 here), else
+    None, as in PyTorch. Two devices are equal when their types are (tinyconv has one GPU).
+    """
+
+    def __init__(self, type, index=None):  # noqa: A002 (PyTorch's argument name)
+        if isinstance(type, str) and ":" in type and index is not None:
+            raise ValueError(
+                f"tinyconv.device: the index is in {type!r} already, and given again as {index!r}"
+            )
+        if index is not None:
+            type = f"{type}:{index}" if isinstance(type, str) else type
+        self.type = device_type(type, "tinyconv.device")
+        if isinstance(type, device):
+            self.index = type.index
+        else:
+            self.index = 0 if isinstance(type, str) and ":" in type else None
 
     def __eq__(self, other) -> bool:
         if isinstance(other, device):
@@ -30,10 +44,11 @@ class device:  # noqa: N801 (PyTorch's name: torch.device)
         return hash(self.type)
 
     def __str__(self) -> str:
-        return self.type
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __repr__(self) -> str:
-        return f"device(type='{self.type}')"
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
 
 
 def device_type(name, where: str) -> str:
@@ -43,7 +58,7 @@ def device_type(name, where: str) -> str:
     if not isinstance(name, str):
         raise TypeError(f"{where}: device must be 'cpu', 'cuda' or a tinyconv.device, got {name!r}")
     kind, _, index = name.partition(":")
-    if kind not in DEVICE_TYPES or (index and not (kind == "cuda" and index == "0")):
+    if kind not in DEVICE_TYPES or (index and index != "0"):
         raise ValueError(
             f"{where}: device must be 'cpu' or 'cuda', got {name!r} (tinyconv uses CuPy's current GPU, "
             "named 'cuda' or 'cuda:0'; choose another GPU with cupy.cuda.Device(i).use())"
