@@ -12,10 +12,12 @@ hands it to `apply_in_place`, which decides, as PyTorch does, among three cases:
    make the gradient lie.
 3. Inside the graph (a non-leaf, `h = a * 2; h += 1`, or a tensor updated with one that requires
    grad, `out[:, t] = h`): the tensor takes the out-of-place result as its new value *and history*.
-   Its old value stays in the graph, untouched, for the backward of whatever made it. This is refused
-   when an operation recorded for backward has already used the tensor: that operation's gradient
-   would reach the new history instead of the old one. (PyTorch rewires such a graph; tinyconv says
-   what to write instead.)
+   Its old value stays in the graph, untouched, for the backward of whatever made it. A tensor with
+   no history yet (`out`) has the new values written into its own memory, as in PyTorch, so that a
+   view of it or a NumPy array sharing it sees them. Refused, rather than silently different from
+   PyTorch: a tensor that an operation recorded for backward has already used (that operation's
+   gradient would reach the new history instead of the old one: PyTorch rewires such a graph), and
+   a view made in the graph (`row = h[0]; row += 1`: PyTorch would change h as well).
 
 Each in-place change adds 1 to the tensor's version counter (`_version`). If a Function saved the
 old array for its backward and the array was then changed in place (case 1), backward() finds the
@@ -52,10 +54,18 @@ def apply_in_place(tensor: Tensor, compute, operands: tuple, name: str) -> Tenso
             "and changing it in place would send their gradients into its new value. Write the "
             "operation out of place (h = h + 1, or torch.stack/cat to assemble a result) instead"
         )
-    if in_graph:
+    if in_graph and tensor.grad_fn is not None:
+        check_not_a_view(tensor, name)
         old = stand_in(tensor)
         result = fit_result(compute(old), tensor, name)
         take_over(tensor, result)
+    elif in_graph:
+        # No history yet (a tensor that did not require grad, updated with one that does): its
+        # memory is written, as PyTorch does, so that everything sharing it (a view, a NumPy array)
+        # sees the change; the values before the change are kept in a copy, for the graph.
+        result = fit_result(compute(Tensor(tensor.data.copy())), tensor, name)
+        write_array(tensor, result.data, name)
+        take_over(tensor, result, keep_memory=True)
     else:
         with no_grad():
             result = fit_result(compute(tensor), tensor, name)
@@ -153,11 +163,34 @@ def stand_in(tensor: Tensor) -> Tensor:
     return old
 
 
-def take_over(tensor: Tensor, result: Tensor) -> None:
-    """Make `tensor` be `result`: its value, requires_grad and the Function that made it."""
-    tensor.data, tensor.requires_grad, tensor.grad_fn = result.data, result.requires_grad, result.grad_fn
+def take_over(tensor: Tensor, result: Tensor, keep_memory: bool = False) -> None:
+    """Make `tensor` be `result`: its value (its array, or with keep_memory the same values already
+    written into its own), requires_grad and the Function that made it."""
+    if not keep_memory:
+        tensor.data = result.data
+    tensor.requires_grad, tensor.grad_fn = result.requires_grad, result.grad_fn
     if result.grad_fn is not None:
         replace_output(result.grad_fn, result, tensor)
+
+
+def check_not_a_view(tensor: Tensor, name: str) -> None:
+    """Refuse an in-place change, inside the graph, of a tensor that shares its memory with the tensor
+    it was made from (by view, reshape, transpose, indexing, ...).
+
+    In PyTorch the change would show in that other tensor too, and both would take a new history.
+    Here the changed tensor takes a new value of its own, so the other would silently keep the old
+    values: refused instead.
+    """
+    xp = get_array_module(tensor.data)
+    for source in tensor.grad_fn.inputs:
+        if isinstance(source, Tensor) and xp.may_share_memory(source.data, tensor.data):
+            raise RuntimeError(
+                f"{name}: this tensor is a view of another one (it shares the memory of the input of "
+                f"{type(tensor.grad_fn).__name__}), and an in-place change inside the graph would not "
+                "reach that other tensor here, as it would in PyTorch. Write the change out of place "
+                "(y = x + 1, tinyconv.where(mask, new, x), tinyconv.cat(...)), or make the view a copy "
+                "first with .clone()"
+            )
 
 
 def replace_output(function, current: Tensor, replacement: Tensor) -> None:
