@@ -7,7 +7,7 @@ norm's running statistics) live beside that op; the ones shared by several live 
 
     numbers    is_int, check_int, check_real, check_dropout_probability
     pairs      pair, check_positive_pair, check_non_negative_pair
-    dims       normalize_dim, normalize_dims, dim_argument
+    dims       normalize_dim, normalize_dims, reduction_dims, dim_argument
     tensors    check_tensor, check_floating, check_ndim, check_same_dtype, check_window_fits
     devices    check_device
     kernels    check_int32 (the size limit of the CUDA kernels' 32-bit indices)
@@ -111,6 +111,14 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple:
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: dim {tuple(dims)} names the same dimension twice")
     return tuple(sorted(normalized)) if ndim else ()
+
+
+def reduction_dims(dim, ndim: int, op: str) -> tuple:
+    """The dims a reduction (sum, mean, amax...) runs over: all of them for None, and, as in PyTorch,
+    for an empty tuple or list too; else `dim` as normalize_dims makes it."""
+    if isinstance(dim, (tuple, list)) and not dim:
+        dim = None
+    return normalize_dims(dim, ndim, op)
 
 
 def dim_argument(op: str, dim, axis, default=None):

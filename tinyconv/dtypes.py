@@ -21,6 +21,7 @@ dtype, chosen as PyTorch does (NumPy's rules differ, and would silently turn flo
 from __future__ import annotations
 
 import builtins
+import functools
 import numbers
 
 import numpy
@@ -71,20 +72,28 @@ def scalar_category(value) -> builtins.int:
     raise TypeError(f"expected a real number, got {value!r} ({type(value).__name__})")
 
 
-def result_type(a, b) -> numpy.dtype:
-    """The dtype PyTorch computes `a op b` in; a and b are Tensors (or arrays) or Python numbers."""
-    a_number, b_number = is_python_number(a), is_python_number(b)
-    if a_number and b_number:
+def result_type(*operands) -> numpy.dtype:
+    """The dtype PyTorch computes an operation on `operands` in (Tensors, arrays or Python numbers).
+
+    The operands fall in three groups: tensors with dimensions, 0-d tensors, and Python numbers.
+    The tensors with dimensions decide, promoted among themselves. A 0-d tensor counts only when its
+    category is higher (float32 times a 0-d float64 stays float32; an int64 tensor times a 0-d
+    float64 is float64), and a number likewise (an int64 tensor times 2.5 is float32, the default).
+    """
+    numbers_given = [value for value in operands if is_python_number(value)]
+    tensors = [value for value in operands if not is_python_number(value)]
+    if not tensors:
         raise TypeError("result_type: at least one operand must be a tensor")
-    if a_number or b_number:
-        tensor, number = (b, a) if a_number else (a, b)
-        return with_number(tensor.dtype, scalar_category(number))
-    a_0d, b_0d = a.ndim == 0, b.ndim == 0
-    if a_0d != b_0d:  # a 0-d tensor beside one with dimensions counts through its category only
-        tensor, zero_d = (b, a) if a_0d else (a, b)
-        higher = category(zero_d.dtype) > category(tensor.dtype)
-        return numpy.dtype(zero_d.dtype if higher else tensor.dtype)
-    return promote_dtypes(a.dtype, b.dtype)
+    dimensioned = [t.dtype for t in tensors if t.ndim > 0]
+    zero_d = [t.dtype for t in tensors if t.ndim == 0]
+    result = functools.reduce(promote_dtypes, dimensioned) if dimensioned else None
+    if zero_d:
+        zero_d_type = functools.reduce(promote_dtypes, zero_d)
+        if result is None or category(zero_d_type) > category(result):
+            result = zero_d_type
+    for number in numbers_given:
+        result = with_number(result, scalar_category(number))
+    return numpy.dtype(result)
 
 
 def with_number(dtype, number_category: builtins.int) -> numpy.dtype:
@@ -102,6 +111,15 @@ def promote_dtypes(a, b) -> numpy.dtype:
     return numpy.promote_types(a, b)
 
 
+def python_dtype(value):
+    """The dtype PyTorch reads a Python number as (True: bool, 2: int64, 2.5: float64), else None."""
+    if not is_python_number(value):
+        return None
+    return (bool, int64, float64)[scalar_category(value)]
+
+
 def is_python_number(value) -> builtins.bool:
-    """True for Python (and NumPy scalar) numbers, False for tensors and arrays."""
-    return isinstance(value, (numbers.Number, numpy.bool_)) and not hasattr(value, "ndim")
+    """True for Python numbers and NumPy scalars (`numpy.sqrt(2.0)` is a numpy.float64), False for
+    tensors and arrays. PyTorch treats a NumPy scalar as a Python number: `x * numpy.float64(2)` keeps
+    x's float32."""
+    return isinstance(value, (numbers.Number, numpy.bool_))

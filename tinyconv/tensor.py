@@ -25,7 +25,7 @@ import numpy
 
 from tinyconv import dtypes
 from tinyconv.backend import device_of, get_array_module, is_array
-from tinyconv.checks import dim_argument, is_int, normalize_dim, normalize_dims
+from tinyconv.checks import dim_argument, is_int, normalize_dim, normalize_dims, reduction_dims
 from tinyconv.device import device, device_type
 
 DEFAULT_DTYPE = dtypes.DEFAULT_FLOAT
@@ -134,11 +134,13 @@ class Tensor:
 
     @property
     def device(self) -> device:
-        """Where the data lives: device('cpu') (a NumPy array) or device('cuda') (a CuPy array).
+        """Where the data lives: device('cpu') (a NumPy array) or device('cuda:0') (a CuPy array; CuPy's
+        current GPU), as PyTorch names them.
 
         It compares equal to its name: `x.device == "cuda"`.
         """
-        return device(device_of(self.data))
+        kind = device_of(self.data)
+        return device(kind, 0 if kind == "cuda" else None)
 
     @property
     def is_cuda(self) -> bool:
@@ -155,17 +157,19 @@ class Tensor:
 
             x.to("cuda"), x.to(tinyconv.float64), x.to("cuda", tinyconv.float64), x.to(other)
 
-        Itself when nothing changes, else a copy recorded in the graph: a gradient that reaches the
-        copy flows back to this tensor, on its own device and in its own dtype. To an integer or bool
-        dtype the copy has no gradient. Moving to 'cuda' without a GPU raises an error saying why.
+        Itself when nothing changes (unless copy=True), else a copy recorded in the graph: a gradient
+        that reaches the copy flows back to this tensor, on its own device and in its own dtype. To an
+        integer or bool dtype the copy has no gradient. Moving to 'cuda' without a GPU raises an error
+        saying why.
         """
+        copy = kwargs.pop("copy", False)
         target_device, target_dtype = conversion_target(args, kwargs)
         result = self
         if target_dtype is not None and target_dtype != self.dtype:
             result = result.cast(target_dtype)
         if target_device is not None and target_device != device_of(self.data):
             result = conversion.ToDevice(target_device)(result)
-        return result
+        return result.clone() if copy and result is self else result
 
     def cast(self, dtype) -> Tensor:
         """This tensor's values in another dtype (float to float stays in the graph)."""
@@ -215,7 +219,10 @@ class Tensor:
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar (item() needs "
+                f"exactly one element; this tensor has shape {self.shape})"
+            )
         return self.data.item()
 
     def tolist(self):
@@ -223,10 +230,19 @@ class Tensor:
         return self.numpy().tolist()
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self.single_value("float"))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self.single_value("int"))
+
+    def single_value(self, conversion: str):
+        """The one element, for float(t) and int(t); PyTorch's ValueError for any other count."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars ({conversion}() of a "
+                f"tensor of shape {self.shape})"
+            )
+        return self.data.item()
 
     def __index__(self) -> int:
         """An integer tensor of one element used as an index: `range(n_tensor)`, `x[i_tensor]`."""
@@ -238,8 +254,9 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
+            count = "no values" if self.data.size == 0 else "more than one value"
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous (shape {self.shape}): "
+                f"Boolean value of Tensor with {count} is ambiguous (shape {self.shape}): "
                 "use .any() or .all()"
             )
         return bool(self.item())
@@ -257,7 +274,10 @@ class Tensor:
 
     def __repr__(self) -> str:
         body = numpy.array2string(self.numpy(), separator=", ", prefix="tensor(")
-        extras = f", dtype={self.dtype}" if self.dtype != DEFAULT_DTYPE else ""
+        # PyTorch names the dtype unless it is one a tensor gets by default (from floats, ints, bools).
+        extras = (
+            f", dtype={self.dtype}" if self.dtype not in (DEFAULT_DTYPE, dtypes.int64, dtypes.bool) else ""
+        )
         if device_of(self.data) == "cuda":
             extras += ", device='cuda'"
         if self.grad_fn is not None:
@@ -321,6 +341,12 @@ class Tensor:
         """
         other_tensor = self._operand(other)
         check_broadcast(self.shape, other_tensor.shape, operation)
+        if operation == "-" and dtypes.bool in (self.dtype, other_tensor.dtype, dtypes.python_dtype(other)):
+            # NumPy would refuse too, but only for two bools; PyTorch refuses any bool operand.
+            raise TypeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+                "invert a mask, use the `~` or `logical_not()` operator instead"
+            )
         dtype = dtypes.result_type(self, other if dtypes.is_python_number(other) else other_tensor)
         if true_division and dtype.kind != "f":  # 7 / 2 is 3.5 in PyTorch too
             dtype = DEFAULT_DTYPE
@@ -540,19 +566,19 @@ class Tensor:
     # ----------------------------------------------------------------------- reductions
     def sum(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
         """The sum over `dim` (an int, a tuple, or None for all). Bool and int tensors sum to int64."""
-        dims = normalize_dims(dim_argument("sum", dim, axis), self.ndim, "sum")
+        dims = reduction_dims(dim_argument("sum", dim, axis), self.ndim, "sum")
         source = self.long() if self.dtype.kind in "biu" else self
         return reduction.Sum(dims, keep(keepdim, keepdims))(source)
 
     def mean(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
         """The mean over `dim`; the tensor must be floating point, as in PyTorch."""
         self.check_floating("mean")
-        dims = normalize_dims(dim_argument("mean", dim, axis), self.ndim, "mean")
+        dims = reduction_dims(dim_argument("mean", dim, axis), self.ndim, "mean")
         return reduction.Mean(dims, keep(keepdim, keepdims))(self)
 
     def prod(self, dim=None, keepdim: bool = False) -> Tensor:
         """The product over `dim` (None for all elements)."""
-        return reduction.Prod(normalize_dims(dim, self.ndim, "prod"), keepdim)(self)
+        return reduction.Prod(reduction_dims(dim, self.ndim, "prod"), keepdim)(self)
 
     def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
         """The variance over `dim`, dividing by n - correction (correction=1 by default, as PyTorch;
@@ -561,7 +587,7 @@ class Tensor:
         if unbiased is not None and correction is not None:
             raise TypeError("var: give correction or unbiased, not both")
         correction = (1 if unbiased in (None, True) else 0) if correction is None else correction
-        return reduction.Var(normalize_dims(dim, self.ndim, "var"), correction, keepdim)(self)
+        return reduction.Var(reduction_dims(dim, self.ndim, "var"), correction, keepdim)(self)
 
     def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
         """The standard deviation, sqrt(var) (same arguments as var)."""
@@ -595,14 +621,14 @@ class Tensor:
 
     def amax(self, dim=(), keepdim: bool = False) -> Tensor:
         """The max over `dim` (an int or a tuple; () for all); ties share the gradient."""
-        dims = normalize_dims(dim if dim != () else None, self.ndim, "amax")
-        self.check_not_empty("amax", dim if dim != () else None)
+        dims = reduction_dims(dim, self.ndim, "amax")
+        self.check_not_empty("amax", dims if dim not in (None, (), []) else None)
         return reduction.Amax(dims, keepdim)(self)
 
     def amin(self, dim=(), keepdim: bool = False) -> Tensor:
         """The min over `dim` (an int or a tuple; () for all); ties share the gradient."""
-        dims = normalize_dims(dim if dim != () else None, self.ndim, "amin")
-        self.check_not_empty("amin", dim if dim != () else None)
+        dims = reduction_dims(dim, self.ndim, "amin")
+        self.check_not_empty("amin", dims if dim not in (None, (), []) else None)
         return reduction.Amax(dims, keepdim, smallest=True)(self)
 
     def argmax(self, dim=None, keepdim: bool = False) -> Tensor:
@@ -625,15 +651,25 @@ class Tensor:
         return Tensor(find(axis=axis, keepdims=keepdim).astype(dtypes.int64))
 
     def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
-        """log(sum(exp(x))) over `dim`, without overflow."""
-        return reduction.LogSumExp(normalize_dims(dim, self.ndim, "logsumexp"), keepdim)(self)
+        """log(sum(exp(x))) over `dim`, without overflow (an integer tensor gives float32, as in PyTorch)."""
+        return reduction.LogSumExp(reduction_dims(dim, self.ndim, "logsumexp"), keepdim)(
+            self.as_float("logsumexp")
+        )
 
     def norm(self, p="fro", dim=None, keepdim: bool = False) -> Tensor:
-        """The p-norm over `dim` (all elements by default): p = 2 or 'fro' (Euclidean), 1, inf, any p > 0."""
+        """The p-norm over `dim` (all elements by default): p = 2 or 'fro' (Euclidean), 1, inf, any p > 0.
+
+        Of a floating-point tensor only, as in PyTorch. (PyTorch's p = 0, negative p and 'nuc' are not
+        implemented here, and are refused.)
+        """
         p = 2.0 if p == "fro" else p
         if not (dtypes.is_python_number(p) and p > 0):
             raise ValueError(f"norm: p must be a positive number, inf or 'fro', got {p!r}")
-        return reduction.Norm(float(p), normalize_dims(dim, self.ndim, "norm"), keepdim)(self)
+        if self.dtype.kind != "f":
+            raise TypeError(
+                f"norm: expected a floating-point tensor, got dtype {self.dtype}: convert with .float() first"
+            )
+        return reduction.Norm(float(p), reduction_dims(dim, self.ndim, "norm"), keepdim)(self)
 
     def cumsum(self, dim: int) -> Tensor:
         """The running sum along `dim`: y[k] = x[0] + ... + x[k]."""
@@ -769,13 +805,15 @@ class Tensor:
         return join.unbind(self, dim)
 
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
-        """The slice start:start+length along `dim` (a view)."""
+        """The slice start:start+length along `dim` (a view); a negative start counts from the end."""
         axis = normalize_dim(dim, self.ndim, "narrow")
-        if not 0 <= start <= start + length <= self.shape[axis]:
+        size = self.shape[axis]
+        first = start + size if is_int(start) and start < 0 else start
+        if not (is_int(start) and is_int(length) and 0 <= first <= first + length <= size):
             raise IndexError(
-                f"narrow: {start}:{start + length} is outside dim {dim} of size {self.shape[axis]}"
+                f"narrow: start {start!r} and length {length!r} do not fit in dim {dim} of size {size}"
             )
-        return self[(slice(None),) * axis + (slice(start, start + length),)]
+        return self[(slice(None),) * axis + (slice(first, first + length),)]
 
     def contiguous(self) -> Tensor:
         """Itself if its elements are in row-major order in memory, else such a copy."""
@@ -836,16 +874,22 @@ class Tensor:
         return unary.Rounding("round")(self)
 
     def clamp(self, min=None, max=None) -> Tensor:  # noqa: A002 (PyTorch's argument names)
-        """Each element cut into [min, max] (either may be None); min and max are numbers or tensors."""
+        """Each element cut into [min, max] (either may be None); min and max are numbers or tensors.
+
+        The result has PyTorch's dtype for the three operands (an int tensor clamped at 0.5 is float32),
+        and where min > max every element is max, as in PyTorch.
+        """
         if min is None and max is None:
             raise ValueError("clamp: give at least one of min and max")
-        if isinstance(min, Tensor) or isinstance(max, Tensor):
-            result = self if min is None else self.maximum(min)
-            return result if max is None else result.minimum(max)
         for name, bound in (("min", min), ("max", max)):
-            if bound is not None and not dtypes.is_python_number(bound):
+            if bound is None or dtypes.is_python_number(bound):
+                continue
+            if not isinstance(bound, Tensor):
                 raise TypeError(f"clamp: {name} must be a number or a Tensor, got {bound!r}")
-        return unary.Clamp(min, max)(self)
+            check_broadcast(self.shape, bound.shape, "clamp")
+        dtype = dtypes.result_type(self, *(bound for bound in (min, max) if bound is not None))
+        low, high = (bound.cast(dtype) if isinstance(bound, Tensor) else bound for bound in (min, max))
+        return unary.Clamp()(self.cast(dtype), low, high)
 
     def clip(self, min=None, max=None) -> Tensor:  # noqa: A002
         return self.clamp(min, max)
@@ -871,16 +915,26 @@ class Tensor:
         return selection.MaskedFill(mask, value)(self)
 
     def gather(self, dim: int, index: Tensor) -> Tensor:
-        """out[i][j] = self[i][index[i][j]] for dim 1 (likewise for other dims), as torch.gather."""
+        """out[i][j] = self[i][index[i][j]] for dim 1 (likewise for other dims), as torch.gather.
+
+        The result has index's shape; on the other dims index may be shorter than self, not longer.
+        """
         axis = normalize_dim(dim, self.ndim, "gather")
         return selection.Gather(axis, index_array(index, self, axis, "gather"))(self)
 
     def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
-        """A copy with src[i][j] added at [i][index[i][j]] for dim 1 (likewise), as torch.scatter_add."""
+        """A copy with src[i][j] added at [i][index[i][j]] for dim 1 (likewise), as torch.scatter_add.
+
+        Only the part of src that index covers is added (src may be larger, as in PyTorch).
+        """
         axis = normalize_dim(dim, self.ndim, "scatter_add")
         index = index_array(index, self, axis, "scatter_add")
-        if src.shape != index.shape:
-            raise ValueError(f"scatter_add: src has shape {src.shape} but index has shape {index.shape}")
+        check_tensor_argument(src, "scatter_add")
+        if src.ndim != index.ndim or any(i > s for i, s in zip(index.shape, src.shape)):
+            raise ValueError(
+                f"scatter_add: index of shape {index.shape} must be no larger than src of shape {src.shape} "
+                "in every dim"
+            )
         return selection.ScatterAdd(axis, index)(self, src.cast(self.dtype))
 
     # Method forms of the activations, as in PyTorch (the functions are in tinyconv.functional).
@@ -921,18 +975,24 @@ class Tensor:
         return self if self.dtype.kind == "f" else self.float()
 
     def check_not_empty(self, op: str, dim) -> None:
-        """A max or argmax of nothing has no answer: refuse it, naming the empty dim."""
-        if dim is None and self.numel() == 0:
-            raise ValueError(f"{op}(): the tensor is empty (shape {self.shape}); there is no element to pick")
-        if (
-            dim is not None
-            and is_int(dim)
-            and self.ndim
-            and self.shape[normalize_dim(dim, self.ndim, op)] == 0
-        ):
-            raise IndexError(
-                f"{op}(): dim {dim} has size 0 (shape {self.shape}); there is no element to pick"
-            )
+        """A max or argmax of nothing has no answer: refuse it, naming the empty dim, with PyTorch's
+        errors (`dim` is None for the whole tensor, or an int, or a tuple of ints)."""
+        if dim is None:
+            if self.numel() == 0:
+                error = IndexError if op.startswith("arg") else RuntimeError
+                raise error(
+                    f"{op}(): Expected reduction dim to be specified for input.numel() == 0: the tensor of "
+                    f"shape {self.shape} is empty, so there is no element to pick (give a dim)"
+                )
+            return
+        if not (is_int(dim) or isinstance(dim, (tuple, list))):
+            return  # not a dim at all: the caller's own check names it
+        for one_dim in (dim,) if is_int(dim) else dim:
+            if self.ndim and self.shape[normalize_dim(one_dim, self.ndim, op)] == 0:
+                raise IndexError(
+                    f"{op}(): Expected reduction dim {one_dim} to have non-zero size (shape {self.shape}): "
+                    "there is no element to pick"
+                )
 
 
 # ---------------------------------------------------------------------------- helpers of the methods
@@ -956,8 +1016,7 @@ def conversion_target(args: tuple, kwargs: dict) -> tuple:
     """(device or None, dtype or None) from Tensor.to's arguments, in any of PyTorch's forms."""
     target_device = kwargs.pop("device", None)
     target_dtype = kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("copy", None)
+    kwargs.pop("non_blocking", None)  # a copy here is always finished when it returns
     if kwargs:
         raise TypeError(f"Tensor.to: unexpected arguments {sorted(kwargs)}")
     for arg in args:
@@ -1008,6 +1067,12 @@ def index_array(index, tensor: Tensor, axis: int, op: str):
         )
     if array.ndim != tensor.ndim:
         raise ValueError(f"{op}: index has {array.ndim} dims but the tensor has {tensor.ndim}")
+    for other_axis, (length, size) in enumerate(zip(array.shape, tensor.shape)):
+        if other_axis != axis and length > size:
+            raise ValueError(
+                f"{op}: index of shape {array.shape} is longer than the tensor of shape {tensor.shape} "
+                f"in dim {other_axis} (only dim {axis} may differ freely)"
+            )
     if array.size and (array.min() < 0 or array.max() >= tensor.shape[axis]):
         raise IndexError(
             f"{op}: index values must be in [0, {tensor.shape[axis]}) along dim {axis}, "
@@ -1046,17 +1111,30 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     return arithmetic.MatMul()(a, b)
 
 
-def where(condition, a, b) -> Tensor:
-    """a where condition holds, b elsewhere (as torch.where); a and b are tensors or numbers."""
-    condition = bool_array(condition, "where")
+def where(condition, a=None, b=None):
+    """a where condition holds, b elsewhere (as torch.where); a and b are tensors or numbers.
+
+    where(condition) alone is PyTorch's other form: the indices of the true elements, one int64
+    tensor per dim (as condition.nonzero(as_tuple=True)).
+    """
+    condition_array = bool_array(condition, "where")
+    if a is None and b is None:
+        xp = get_array_module(condition_array)
+        return tuple(Tensor(positions.astype(dtypes.int64)) for positions in xp.nonzero(condition_array))
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        raise TypeError("where: at least one of the two values must be a Tensor")
+        for value in (a, b):
+            if not dtypes.is_python_number(value):
+                raise TypeError(f"where: the two values must be tensors or numbers, got {value!r}")
+        # Two numbers: the dtype of the higher category's default (float32, int64 or bool), as PyTorch.
+        dtype = dtypes.with_number(dtypes.bool, max(dtypes.scalar_category(a), dtypes.scalar_category(b)))
+        xp = get_array_module(condition_array)
+        a, b = Tensor(xp.asarray(a, dtype=dtype)), Tensor(xp.asarray(b, dtype=dtype))
     first = a if isinstance(a, Tensor) else b
     a, b = first._operand(a), first._operand(b)
     dtype = dtypes.result_type(a, b)
     check_broadcast(a.shape, b.shape, "where")
-    check_broadcast(condition.shape, xp_broadcast_shape(a.shape, b.shape), "where")
-    return selection.Where(condition)(a.cast(dtype), b.cast(dtype))
+    check_broadcast(condition_array.shape, xp_broadcast_shape(a.shape, b.shape), "where")
+    return selection.Where(condition_array)(a.cast(dtype), b.cast(dtype))
 
 
 # An eager autograd is a circle by nature: a tensor's methods make Functions (tinyconv/ops,

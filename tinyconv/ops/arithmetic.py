@@ -83,7 +83,8 @@ class Maximum(Function):
     """y = max(a, b) element-wise (or min, with smallest=True).
 
     dL/da = g where a wins, dL/db = g where b wins; where a == b both are the maximum, and each
-    receives g / 2, as in PyTorch. A NaN on either side wins and takes the gradient.
+    receives g / 2. As in PyTorch, a side loses its gradient only where it is strictly beaten, so
+    where a NaN is involved (no comparison holds) both sides receive g.
     """
 
     def __init__(self, smallest: bool = False):
@@ -91,17 +92,18 @@ class Maximum(Function):
 
     def forward(self, a, b):
         xp = get_array_module(a, b)
-        pick = xp.minimum if self.smallest else xp.maximum
-        y = pick(a, b)
-        # Which side y came from: 1 for a, 0 for b, 1/2 on a tie (a NaN makes y NaN: it came from
-        # the side that holds it).
-        a_wins = (a == y) & ~xp.isnan(b) | xp.isnan(a)
-        b_wins = (b == y) & ~xp.isnan(a) | xp.isnan(b)
-        self.share_a = a_wins / xp.maximum(a_wins + b_wins, 1)
+        a_beaten, b_beaten = (a > b, a < b) if self.smallest else (a < b, a > b)
+        tie = a == b
+        y = (xp.minimum if self.smallest else xp.maximum)(a, b)
+        share_dtype = y.dtype if y.dtype.kind == "f" else None  # integer inputs get no gradient
+        self.share_a = xp.where(tie, 0.5, ~a_beaten).astype(share_dtype)
+        self.share_b = xp.where(tie, 0.5, ~b_beaten).astype(share_dtype)
         return y
 
     def backward(self, grad_out):
-        return grad_out * self.share_a, grad_out * (1 - self.share_a)
+        grad_a = grad_out * self.share_a if self.needs_input_grad[0] else None
+        grad_b = grad_out * self.share_b if self.needs_input_grad[1] else None
+        return grad_a, grad_b
 
 
 class MatMul(Function):

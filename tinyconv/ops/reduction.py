@@ -126,16 +126,21 @@ class Var(Function):
     def forward(self, x):
         xp = get_array_module(x)
         self.input_shape = x.shape
-        self.divisor = group_count(x.shape, self.dims) - self.correction
+        # As PyTorch: n - correction is taken as 0 when it is below, and a division by 0 gives what it
+        # gives (one sample with correction 1: 0 / 0 = NaN; two different ones with correction 2: inf).
+        self.divisor = max(group_count(x.shape, self.dims) - self.correction, 0)
         self.centered = x - x.mean(axis=self.dims, keepdims=True) if x.size else x
         total = (self.centered * self.centered).sum(axis=self.dims, keepdims=self.keepdim)
-        if self.divisor <= 0:  # a variance of one sample with correction 1: NaN, as in PyTorch
-            return xp.full(total.shape, xp.nan, dtype=x.dtype)
+        if self.divisor == 0:  # written out, so that NumPy does not warn about the division
+            return xp.where(total > 0, xp.inf, xp.nan).astype(x.dtype)
         return total / self.divisor
 
     def backward(self, grad_out):
-        grad = expand_reduced(grad_out, self.input_shape, self.dims, self.keepdim)
-        return grad * 2 * self.centered / self.divisor
+        xp = get_array_module(grad_out)
+        numerator = expand_reduced(grad_out, self.input_shape, self.dims, self.keepdim) * 2 * self.centered
+        if self.divisor == 0:  # numerator / 0: +-inf, or NaN where the numerator is 0 too
+            return xp.where(numerator == 0, xp.nan, xp.copysign(xp.inf, numerator)).astype(numerator.dtype)
+        return numerator / self.divisor
 
 
 class MaxAlongDim(Function):
@@ -202,6 +207,10 @@ class LogSumExp(Function):
     def forward(self, x):
         xp = get_array_module(x)
         self.x = x
+        if group_count(x.shape, self.dims) == 0:  # the log of an empty sum: log(0) = -inf
+            kept_shape = [1 if axis in self.dims else size for axis, size in enumerate(x.shape)]
+            self.y = xp.full(kept_shape, -xp.inf, dtype=x.dtype)
+            return self.y if self.keepdim else self.y.squeeze(self.dims)
         largest = x.max(axis=self.dims, keepdims=True)
         largest = xp.where(xp.isfinite(largest), largest, 0)  # all -inf: log(0) = -inf, no NaN
         self.y = largest + xp.log(xp.exp(x - largest).sum(axis=self.dims, keepdims=True))

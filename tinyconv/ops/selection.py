@@ -60,7 +60,7 @@ class Gather(Function):
 
     def forward(self, x):
         self.input_shape = x.shape
-        return get_array_module(x).take_along_axis(x, self.index, axis=self.dim)
+        return x[full_index(self.index, self.dim, get_array_module(x))]
 
     def backward(self, grad_out):
         xp = get_array_module(grad_out)
@@ -70,11 +70,12 @@ class Gather(Function):
 
 
 class ScatterAdd(Function):
-    """y = x, then y[i][index[i][j][k]][k] += src[i][j][k] for dim = 1 (likewise for the other dims).
+    """y = x, then y[i][index[i][j][k]][k] += src[i][j][k] for dim = 1 (likewise for the other dims),
+    for every position (i, j, k) of index: src may be larger than index, and the rest of it is unused.
 
     dL/dx = g (every x element is still in y, with something added to it).
     dL/dsrc[i][j][k] = g[i][index[i][j][k]][k]: each src element was added at one place, so it
-    receives that place's gradient (a gather of g).
+    receives that place's gradient (a gather of g); the unused part of src receives 0.
     """
 
     def __init__(self, dim: int, index):
@@ -82,16 +83,19 @@ class ScatterAdd(Function):
 
     def forward(self, x, src):
         xp = get_array_module(x)
+        self.src_shape = src.shape
+        self.used = tuple(slice(0, length) for length in self.index.shape)  # the part of src index covers
         y = x.copy()
         # add.at, not y[...] += src: where index repeats, every addition must count.
-        xp.add.at(y, full_index(self.index, self.dim, xp), src)
+        xp.add.at(y, full_index(self.index, self.dim, xp), src[self.used])
         return y
 
     def backward(self, grad_out):
         xp = get_array_module(grad_out)
-        grad_src = (
-            xp.take_along_axis(grad_out, self.index, axis=self.dim) if self.needs_input_grad[1] else None
-        )
+        grad_src = None
+        if self.needs_input_grad[1]:
+            grad_src = xp.zeros(self.src_shape, dtype=grad_out.dtype)
+            grad_src[self.used] = grad_out[full_index(self.index, self.dim, xp)]
         return grad_out, grad_src
 
 

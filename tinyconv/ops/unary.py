@@ -101,29 +101,38 @@ class Cos(Function):
 
 
 class Clamp(Function):
-    """y = min(max(x, low), high): x cut into [low, high] (either bound may be None).
+    """y = min(max(x, low), high): x cut into [low, high]. low and high are numbers, arrays that
+    broadcast with x, or None (no bound on that side). Where low > high, y = high, as in PyTorch.
 
-    dL/dx = g where low <= x <= high, 0 where x was cut (it no longer moves y there). At a bound
-    itself the gradient passes, as in PyTorch. A NaN stays NaN.
+    PyTorch's gradients:
+        dL/dx    = g where low <= x <= high (at a bound itself too), 0 where x was cut, or is NaN
+        dL/dlow  = g where x < low and low < high (there y is low), 0 elsewhere
+        dL/dhigh = g where x > high, or where high < low (there y is high), 0 elsewhere
     """
 
-    def __init__(self, low, high):
-        self.low, self.high = low, high
-
-    def forward(self, x):
+    def forward(self, x, low, high):
         xp = get_array_module(x)
-        self.inside = xp.ones(x.shape, dtype=bool)
         y = x
-        if self.low is not None:
-            self.inside &= ~(x < self.low)
-            y = xp.where(x < self.low, self.low, y)  # where, not maximum: a NaN must stay NaN
-        if self.high is not None:
-            self.inside &= ~(x > self.high)
-            y = xp.where(x > self.high, self.high, y)
+        # `not (x < low)` is not the same as x >= low: a NaN fails both, and gets no gradient.
+        self.inside = xp.ones(x.shape, dtype=bool)
+        if low is not None:
+            self.below = x < low
+            self.inside = self.inside & (x >= low)
+            y = xp.where(self.below, low, y)  # where, not maximum: a NaN must stay NaN
+        if high is not None:
+            self.above = x > high
+            self.inside = self.inside & (x <= high)
+            y = xp.where(y > high, high, y)  # y, not x: with low > high, everything becomes high
+        if low is not None and high is not None:
+            self.below = self.below & (low < high)
+            self.above = self.above | (high < low)
         return y.astype(x.dtype, copy=False)
 
     def backward(self, grad_out):
-        return grad_out * self.inside
+        grad_x = grad_out * self.inside if self.needs_input_grad[0] else None
+        grad_low = grad_out * self.below if self.needs_input_grad[1] else None
+        grad_high = grad_out * self.above if self.needs_input_grad[2] else None
+        return grad_x, grad_low, grad_high
 
 
 class Rounding(Function):
