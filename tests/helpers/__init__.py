@@ -7,6 +7,7 @@ sys.path (its default "prepend" import mode, for tests/conftest.py: tests/ itsel
                               tie-free or kink-free where it matters (also importable from `helpers`)
     helpers/op_checks.py      the checks every op's tests run: gradcheck, dtype kept, upstream untouched
     helpers/torch_checks.py   the same computation in tinyconv and in PyTorch, compared
+    helpers/same_as_torch.py  the same, in float64 and tightly, for the Tensor's ops and their edge rules
     helpers/torch_densenet.py torchvision's DenseNet written with torch.nn (for the tests and the benchmark)
     helpers/models.py         parameter counts from the layer formulas, models built without random weights
     helpers/optimizers.py     an optimizer run step by step, in tinyconv and in torch.optim

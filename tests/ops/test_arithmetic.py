@@ -1,6 +1,8 @@
-"""The arithmetic ops (tinyconv/ops/arithmetic.py): Add, Sub, Mul, Div, Pow and MatMul, their values
-and gradients on small inputs whose answers are obvious, dtypes kept and the upstream gradient left alone,
-float64 gradient checks with broadcasting, and clear errors for shapes that do not fit.
+"""The arithmetic ops (tinyconv/ops/arithmetic.py): Add, Sub, Mul, Div, Pow, Maximum (maximum and minimum:
+ties split the gradient, a NaN keeps it on both sides, as in PyTorch) and MatMul, their values and gradients
+on small inputs whose answers are obvious, dtypes kept and the upstream gradient left alone, float64
+gradient checks with broadcasting, the same values and gradients as torch, and clear errors for shapes that
+do not fit.
 
 The operators that reach them (`x + 2`, `array * x`, ...) are specified with the Tensor, in
 tests/test_tensor.py.
@@ -10,12 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import float32_ones, leaf, positive_tensor, random_array, random_tensor
+from helpers import distinct_tensor, float32_ones, leaf, positive_tensor, random_array, random_tensor
 from helpers.op_checks import (
     assert_gradcheck,
     assert_keeps_the_floating_dtype,
     assert_leaves_the_upstream_gradient_alone,
 )
+from helpers.same_as_torch import assert_same_as_torch
 
 import tinyconv
 from tinyconv import Tensor
@@ -37,6 +40,47 @@ def test_square_of_a_negative_base_has_a_finite_gradient():
     x = leaf([-2.0, 0.0, 3.0])
     (x**2).sum().backward()
     np.testing.assert_array_equal(x.grad, [-4.0, 0.0, 6.0])
+
+
+# ------------------------------------------------------------------------------ maximum and minimum
+
+
+def test_maximum_and_minimum_pick_element_wise():
+    a, b = tinyconv.tensor([1.0, 5.0, -2.0]), tinyconv.tensor([3.0, 2.0, -2.0])
+    assert tinyconv.maximum(a, b).tolist() == [3.0, 5.0, -2.0]
+    assert tinyconv.minimum(a, b).tolist() == [1.0, 2.0, -2.0]
+
+
+def test_maximum_sends_the_gradient_to_the_winner_and_splits_it_on_a_tie():
+    a, b = leaf([1.0, 5.0, 2.0]), leaf([3.0, 2.0, 2.0])
+    a.maximum(b).backward(np.array([10.0, 20.0, 30.0]))
+    np.testing.assert_array_equal(a.grad, [0.0, 20.0, 15.0])
+    np.testing.assert_array_equal(b.grad, [10.0, 0.0, 15.0])
+
+
+def test_minimum_sends_the_gradient_to_the_smaller_and_splits_it_on_a_tie():
+    a, b = leaf([1.0, 5.0, 2.0]), leaf([3.0, 2.0, 2.0])
+    a.minimum(b).backward(np.array([10.0, 20.0, 30.0]))
+    np.testing.assert_array_equal(a.grad, [10.0, 0.0, 15.0])
+    np.testing.assert_array_equal(b.grad, [0.0, 20.0, 15.0])
+
+
+def test_maximum_with_a_nan_is_nan_and_both_sides_keep_the_gradient_as_in_pytorch():
+    a, b = leaf([np.nan, 1.0]), leaf([2.0, np.nan])
+    y = a.maximum(b)
+    assert np.isnan(y.data).all()
+    y.backward(np.array([1.0, 1.0]))
+    np.testing.assert_array_equal(a.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+
+
+def test_maximum_broadcasts_and_sums_the_gradient_back():
+    a, b = leaf([[1.0], [4.0]]), leaf([2.0, 3.0])
+    y = a.maximum(b)
+    assert y.tolist() == [[2.0, 3.0], [4.0, 4.0]]
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad, [[0.0], [2.0]])
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
 
 
 # ------------------------------------------------------------------------------ matmul
@@ -122,6 +166,8 @@ DTYPE_CASES = {
     "x ** 0.5": lambda x: x**0.5,
     "2 ** x": lambda x: 2**x,
     "x @ x.T": lambda x: x @ x.T,
+    "maximum": lambda x: x.maximum(x.detach() * 0.5),
+    "minimum with a number": lambda x: x.minimum(tinyconv.tensor(1.0, dtype=x.dtype)),
 }
 
 
@@ -139,6 +185,7 @@ UPSTREAM_CASES = {
     "div": (lambda x: x / 2.0, (2, 3)),
     "pow": (lambda x: x**2, (2, 3)),
     "matmul": (lambda x: x @ x.T, (2, 3)),
+    "maximum": (lambda x: x.maximum(x * 0.5), (2, 3)),
 }
 
 
@@ -181,6 +228,21 @@ GRADCHECK_CASES = {
         lambda: (positive_tensor(2, 3, seed=1), random_tensor(2, 3, seed=2)),
     ),
     "pow, number base": (lambda x: 2.0**x, lambda: (random_tensor(2, 3),)),
+    "maximum, broadcast": (
+        lambda a, b: a.maximum(b),
+        lambda: (distinct_tensor(3, 1, seed=1), distinct_tensor(4, seed=2)),
+    ),
+    "minimum, batch 1": (
+        lambda a, b: a.minimum(b),
+        lambda: (
+            distinct_tensor(1, 4, seed=1),
+            Tensor(distinct_tensor(3, 4, seed=2).data + 0.05, requires_grad=True),
+        ),
+    ),
+    "maximum, ties split": (
+        lambda a, b: a.maximum(b),
+        lambda: (leaf([1.0, 2.0, 3.0]), leaf([1.0, 0.0, 3.0])),
+    ),
     "matmul, matrices": (
         lambda a, b: a @ b,
         lambda: (random_tensor(2, 3, seed=1), random_tensor(3, 4, seed=2)),
@@ -220,6 +282,40 @@ GRADCHECK_CASES = {
 def test_engine_op_gradient(name):
     fn, make_inputs = GRADCHECK_CASES[name]
     assert_gradcheck(fn, *make_inputs())
+
+
+# ------------------------------------------------------------------------------ against torch
+
+
+# name: (tinyconv function, torch function, input arrays); values and gradients must agree in float64
+TORCH_CASES = {
+    "maximum, ties and NaN": (
+        lambda a, b: a.maximum(b),
+        lambda a, b: a.maximum(b),
+        [np.array([1.0, 2.0, np.nan, 3.0, np.nan, 0.0]), np.array([1.0, np.nan, 3.0, 2.0, np.nan, 5.0])],
+    ),
+    "minimum, ties and NaN": (
+        lambda a, b: a.minimum(b),
+        lambda a, b: a.minimum(b),
+        [np.array([1.0, 2.0, np.nan, 3.0, np.nan, 0.0]), np.array([1.0, np.nan, 3.0, 2.0, np.nan, 5.0])],
+    ),
+    "maximum, broadcast with ties": (
+        lambda a, b: a.maximum(b),
+        lambda a, b: a.maximum(b),
+        [np.array([[1.0], [2.0]]), np.array([1.0, 2.0, 3.0])],
+    ),
+    "max(other)": (
+        lambda a, b: a.max(b),
+        lambda a, b: a.max(b),
+        [random_array(2, 3, seed=1), random_array(3, seed=2)],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(TORCH_CASES))
+def test_values_and_gradients_equal_torch(torch, name):
+    ours, theirs, arrays = TORCH_CASES[name]
+    assert_same_as_torch(torch, ours, theirs, *arrays)
 
 
 # ------------------------------------------------------------------------------ bad input

@@ -1,12 +1,14 @@
-"""cat, stack and split (tinyconv/ops/join.py): values as NumPy joins them, gradients routed back, errors
-named, and (with torch installed) outputs and gradients equal to torch.cat, torch.stack and torch.split's.
+"""cat, stack, unbind and split (tinyconv/ops/join.py): values as NumPy joins them, PyTorch's `dim=` (and
+the older `axis=`), gradients routed back, errors named, and (with torch installed) outputs and gradients
+equal to torch.cat, torch.stack, torch.unbind and torch.split's.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import random_array, random_tensor
+from helpers import leaf, random_array, random_tensor
+from helpers.same_as_torch import assert_same_as_torch
 
 import tinyconv
 from tinyconv.gradcheck import gradcheck
@@ -21,6 +23,29 @@ def test_cat_along_channels_matches_numpy_concatenate():
 def test_stack_adds_a_new_axis():
     a, b = random_tensor(2, 3, seed=1), random_tensor(2, 3, seed=2)
     np.testing.assert_array_equal(tinyconv.stack([a, b], axis=-1).data, np.stack([a.data, b.data], -1))
+
+
+def test_cat_and_stack_take_pytorchs_dim():
+    a, b = random_tensor(2, 3, seed=1), random_tensor(2, 3, seed=2)
+    assert tinyconv.cat([a, b], dim=1).shape == (2, 6)
+    assert tinyconv.cat((a, b), -2).shape == (4, 3)
+    assert tinyconv.stack([a, b], dim=2).shape == (2, 3, 2)
+    np.testing.assert_array_equal(tinyconv.cat([a, b], dim=1).data, np.concatenate([a.data, b.data], 1))
+
+
+def test_unbind_takes_apart_along_a_dim_and_stacks_the_gradients_back():
+    x = leaf([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    columns = x.unbind(1)
+    assert [c.tolist() for c in columns] == [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]
+    (columns[0] * 10.0 + columns[2]).sum().backward()  # the middle column unused: its gradient is 0
+    np.testing.assert_array_equal(x.grad, [[10.0, 0.0, 1.0], [10.0, 0.0, 1.0]])
+    assert len(tinyconv.unbind(x)) == 2
+
+
+def test_chunk_makes_pieces_as_equal_as_possible_as_pytorch():
+    x = tinyconv.arange(5)
+    assert [piece.tolist() for piece in x.chunk(3)] == [[0, 1], [2, 3], [4]]
+    assert [piece.tolist() for piece in tinyconv.arange(6).chunk(4)] == [[0, 1], [2, 3], [4, 5]]
 
 
 def test_split_by_size_leaves_a_smaller_last_piece_and_by_sections_follows_them():
@@ -44,6 +69,14 @@ def test_join_gradients_match_finite_differences(fn, shapes):
     assert gradcheck(fn, inputs)
 
 
+@pytest.mark.parametrize(
+    "dim, shape", [(0, (3, 2)), (1, (2, 3, 2)), (-1, (1, 2, 3))], ids=["dim 0", "dim 1", "dim -1"]
+)
+def test_unbind_gradients_match_finite_differences_even_with_an_unused_slice(dim, shape):
+    x = random_tensor(*shape)
+    assert gradcheck(lambda x: x.unbind(dim)[0::2], [x])
+
+
 def test_split_gradients_match_finite_differences_even_with_an_unused_piece():
     x = random_tensor(4, 6)
     assert gradcheck(lambda x: tinyconv.split(x, [1, 2, 3], axis=1)[0::2], [x])  # the middle one unused
@@ -64,6 +97,16 @@ def test_split_gradients_match_finite_differences_even_with_an_unused_piece():
 def test_bad_joins_get_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_unbind_of_a_0d_tensor_is_refused():
+    with pytest.raises(ValueError, match="unbind: a 0-d tensor has no dim to take apart"):
+        tinyconv.tensor(1.0).unbind()
+
+
+def test_cat_with_both_dim_and_axis_is_refused():
+    with pytest.raises(TypeError, match="got both dim=0 and axis=0"):
+        tinyconv.cat([tinyconv.zeros(2)], dim=0, axis=0)
 
 
 def test_joins_of_scalars_and_boolean_split_sizes_get_clear_errors():
@@ -129,3 +172,8 @@ def test_split_pieces_and_gradient_equal_torch_split(torch, split_size_or_sectio
     sum((pieces[k] * w).sum() for k, w in weights.items()).backward()
     sum((torch_pieces[k] * torch.tensor(w)).sum() for k, w in weights.items()).backward()
     assert_same([x.grad], [torch_x.grad], "gradient of input")
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_unbind_slices_and_gradient_equal_torch_unbind(torch, dim):
+    assert_same_as_torch(torch, lambda x: x.unbind(dim), lambda x: x.unbind(dim), random_array(2, 3))
