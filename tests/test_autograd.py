@@ -1,10 +1,13 @@
 """The autograd engine (tinyconv/autograd.py): how backward() walks the graph, in the module's order.
 
-Recording or not (no_grad); what a Function keeps and frees, and the gradients it must return; gradients
-summed back over broadcast axes; the walk in topological order (deep chains, diamonds, tensors used
-twice); gradients accumulated into the leaves, in their dtype and memory of their own; backward's
-starting gradient, retain_graph and retain_grad, on the backprop lecture's example; and an upstream
-gradient that is never written into.
+Recording or not (no_grad, enable_grad, set_grad_enabled, inference_mode, as blocks and decorators); a
+Function's PyTorch spelling (apply) and the PyTorch way of writing one (refused, showing tinyconv's); what a
+Function keeps and frees, and the gradients it must return; gradients summed back over broadcast axes; the
+walk in topological order (deep chains, diamonds, tensors used twice); gradients accumulated into the
+leaves, in their dtype and memory of their own; backward's starting gradient, retain_graph and retain_grad,
+on the backprop lecture's example; and an upstream gradient that is never written into. (The version
+counters that refuse a backward through an input changed in place are specified with the in-place
+operations, in tests/ops/test_inplace.py.)
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import tinyconv.functional as F
 from tinyconv import Tensor, nn
 from tinyconv.autograd import Function
 
-# ------------------------------------------------------------------------------ no_grad
+# --------------------------------------------------------------------------- no_grad and the other grad modes
 
 
 def test_no_grad_builds_no_graph():
@@ -51,7 +54,135 @@ def test_no_grad_restores_recording_after_an_exception():
     assert tinyconv.is_grad_enabled() is True
 
 
+def test_no_grad_works_as_a_decorator_without_parentheses():
+    @tinyconv.no_grad
+    def double(t):
+        return t * 2.0
+
+    assert double(random_tensor(3)).requires_grad is False
+    assert tinyconv.is_grad_enabled() is True
+
+
+def test_enable_grad_records_again_inside_no_grad():
+    x = random_tensor(3)
+    with tinyconv.no_grad():
+        with tinyconv.enable_grad():
+            assert tinyconv.is_grad_enabled() is True
+            y = x * 2.0
+        assert tinyconv.is_grad_enabled() is False
+    assert y.requires_grad and y.grad_fn is not None
+
+
+def test_enable_grad_works_as_a_decorator_inside_no_grad():
+    @tinyconv.enable_grad()
+    def double(t):
+        return t * 2.0
+
+    with tinyconv.no_grad():
+        assert double(random_tensor(3)).requires_grad is True
+
+
+def test_set_grad_enabled_as_a_call_switches_at_once():
+    try:
+        tinyconv.set_grad_enabled(False)
+        assert tinyconv.is_grad_enabled() is False
+        assert (random_tensor(3) * 2.0).requires_grad is False
+    finally:
+        tinyconv.set_grad_enabled(True)
+    assert tinyconv.is_grad_enabled() is True
+
+
+@pytest.mark.parametrize("mode", [False, True])
+def test_set_grad_enabled_as_a_with_block_switches_back_at_its_end(mode):
+    with tinyconv.no_grad():
+        with tinyconv.set_grad_enabled(mode):
+            assert tinyconv.is_grad_enabled() is mode
+            y = random_tensor(3) * 2.0
+        assert tinyconv.is_grad_enabled() is False
+    assert y.requires_grad is mode
+
+
+def test_set_grad_enabled_as_a_decorator_switches_only_during_each_call():
+    @tinyconv.set_grad_enabled(False)
+    def double(t):
+        return t * 2.0
+
+    assert tinyconv.is_grad_enabled() is True  # decorating switched nothing
+    assert double(random_tensor(3)).requires_grad is False
+    assert tinyconv.is_grad_enabled() is True
+
+
+def test_inference_mode_is_no_grad_and_with_false_records():
+    x = random_tensor(3)
+    with tinyconv.inference_mode():
+        assert (x * 2.0).requires_grad is False
+    with tinyconv.no_grad(), tinyconv.inference_mode(False):
+        assert (x * 2.0).requires_grad is True
+    assert tinyconv.is_grad_enabled() is True
+
+
+def test_the_grad_modes_behave_as_torchs(torch):
+    def modes(library) -> list:
+        seen = []
+        with library.no_grad():
+            seen.append(library.is_grad_enabled())
+            with library.enable_grad():
+                seen.append(library.is_grad_enabled())
+            with library.set_grad_enabled(True):
+                seen.append(library.is_grad_enabled())
+            seen.append(library.is_grad_enabled())
+        with library.inference_mode():
+            seen.append(library.is_grad_enabled())
+        seen.append(library.is_grad_enabled())
+        return seen
+
+    assert modes(tinyconv) == modes(torch) == [False, True, True, False, False, True]
+
+
 # ------------------------------------------------------------------------------ Function
+
+
+class Cube(Function):
+    """y = x^3.    dL/dx = g * 3 x^2."""
+
+    def forward(self, x):
+        self.x = x
+        return x**3
+
+    def backward(self, grad_out):
+        return grad_out * 3 * self.x**2
+
+
+def test_apply_is_pytorchs_spelling_of_calling_a_new_instance():
+    x = tinyconv.tensor([1.0, 2.0], dtype=tinyconv.float64, requires_grad=True)
+    y = Cube.apply(x)
+    assert isinstance(y.grad_fn, Cube) and y.tolist() == [1.0, 8.0]
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 12.0])
+    assert tinyconv.gradcheck(Cube.apply, [x]) is True
+
+
+def test_a_function_written_the_pytorch_way_is_refused_when_defined_showing_the_tinyconv_way():
+    with pytest.raises(TypeError) as refused:
+
+        class Square(Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, grad_out):
+                (x,) = ctx.saved_tensors
+                return 2 * x * grad_out
+
+    message = str(refused.value)
+    assert message.startswith(
+        "Square: this is PyTorch's way of writing a Function (a static forward(ctx, ...))"
+    )
+    assert "class Square(tinyconv.autograd.Function):" in message
+    assert "def forward(self, x):" in message and "def backward(self, grad_out):" in message
+    assert "Square()(x) or Square.apply(x)" in message and "docs/engine.md" in message
 
 
 def test_backward_frees_what_forward_saved_even_while_the_output_lives():
