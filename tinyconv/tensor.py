@@ -19,6 +19,7 @@ docs/engine.md lists what that changes.
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy
@@ -719,7 +720,9 @@ class Tensor:
         end = normalize_dim(end_dim, self.ndim, "flatten")
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1 :])
+        # The merged size written out, not -1: an empty batch (0, C, H, W) has no size for -1 to infer.
+        merged = math.prod(self.shape[start : end + 1])
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
 
     def permute(self, *dims) -> Tensor:
         """The axes reordered: axis k of the result is axis dims[k] of this tensor."""

@@ -536,3 +536,10 @@ def test_writing_through_an_index_with_a_float_tensor_is_refused():
 def test_view_of_a_tensor_with_the_wrong_number_of_elements():
     with pytest.raises(ValueError, match=r"view: cannot reshape a tensor of shape \(2, 3\)"):
         distinct_tensor(2, 3).view(4)
+
+
+def test_flatten_of_an_empty_batch_keeps_the_batch_and_merges_the_rest():
+    # torch.flatten(x, 1) of a (0, 3, 2, 2) batch is (0, 12): the merged size is written out, since a -1
+    # has nothing to infer it from
+    assert tinyconv.zeros(0, 3, 2, 2).flatten(1).shape == (0, 12)
+    assert tinyconv.flatten(tinyconv.zeros(0, 3, 2, 2), 1).shape == (0, 12)
