@@ -10,6 +10,7 @@ Times (median over repeated runs, after warm-up):
   max_pool2d 2x2 forward + backward at LeNet's two pooling shapes,
   one LeNet-5 training step (batch 64, Adam), and, with --epoch, one full MNIST training epoch
   (data in memory, the same model, batch size and optimizer on both sides),
+  DenseNet-121's forward in eval mode, batch 8, 224x224 (the same weights on both sides),
   MultiheadAttention forward + backward and a TransformerEncoderLayer forward + backward
       N=64, L=50, E=128, 4 heads (feed-forward 512, dropout 0), the same weights on both sides.
 
@@ -34,7 +35,7 @@ import numpy as np
 import tinyconv
 import tinyconv.functional as F
 from tinyconv import optim
-from tinyconv.models import LeNet5
+from tinyconv.models import LeNet5, densenet121
 
 try:
     import torch
@@ -44,6 +45,7 @@ except ImportError:  # the comparison is optional; tinyconv's own times are stil
 # The PyTorch LeNet-5 that the tests compare against: one definition, shared.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
 from helpers import torch_lenet5  # noqa: E402
+from helpers.torch_densenet import torch_densenet  # noqa: E402
 
 CONV_CASES = {
     "conv LeNet C1": dict(n=64, c_in=1, c_out=6, size=28, kernel=5, padding=2),
@@ -229,6 +231,31 @@ def attention_functions(module_name: str, rng) -> dict:
     return functions
 
 
+def densenet121_forward_functions(rng) -> dict:
+    """DenseNet-121's forward without a graph, in eval mode, on a batch of 8 images of 224x224, on both
+    sides; torch's DenseNet (torchvision's, written with torch.nn) starts from tinyconv's weights."""
+    model = densenet121().eval()
+    images = rng.standard_normal((8, 3, 224, 224)).astype(np.float32)
+    x = tinyconv.Tensor(images)
+
+    def tc_forward():
+        with tinyconv.no_grad():
+            model(x)
+
+    functions = {"tinyconv": tc_forward}
+    if torch is not None:
+        reference = torch_densenet(torch, 32, (6, 12, 24, 16), 64).eval()
+        reference.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+        px = torch.from_numpy(images)
+
+        def torch_forward():
+            with torch.no_grad():
+                reference(px)
+
+        functions["torch"] = torch_forward
+    return functions
+
+
 def mnist_in_memory():
     """The normalized MNIST training set as arrays, or None when the files are not available."""
     from tinyconv.data import MNIST, DatasetError
@@ -308,6 +335,8 @@ def main() -> None:
             )
         )
 
+    densenet_times = time_in_blocks(densenet121_forward_functions(rng), repeats=3, warmup=1)
+    lines.append(row("DenseNet-121 fwd, batch 8, 224x224", densenet_times, 2.0))
     for module_name in ("MultiheadAttention", "TransformerEncoderLayer"):
         functions = attention_functions(module_name, rng)
         lines.append(row(f"{module_name} fwd+bwd", time_in_blocks(functions, args.repeats), 2.0))
