@@ -38,3 +38,9 @@ def torch():
     """PyTorch, for the cross-checks: the test is skipped, saying so, where it is not installed
     (tinyconv itself never depends on it)."""
     return pytest.importorskip("torch")
+
+
+@pytest.fixture
+def torchvision():
+    """torchvision, for the detection cross-checks (its ops and models.detection): skipped where absent."""
+    return pytest.importorskip("torchvision")

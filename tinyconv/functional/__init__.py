@@ -5,6 +5,7 @@ Each op is a Function with a hand-written backward, in the file named for it:
     conv_transpose.py  conv_transpose2d: conv2d's input gradient as a layer (upsampling, FCN, GANs)
     interpolate.py interpolate: nearest and bilinear resizing
     pooling.py     max_pool2d, avg_pool2d, adaptive_avg_pool2d
+    roi.py         roi_pool, roi_align: a box of a feature map at a fixed size (Fast R-CNN, Mask R-CNN)
     activation.py  relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu, softplus
     bias_relu.py   bias_relu: max(x + bias, 0) in one op (one CUDA kernel on the GPU)
     loss.py        cross_entropy, nll_loss, multiclass_hinge_loss, binary_cross_entropy(_with_logits),
@@ -58,6 +59,7 @@ from tinyconv.functional.one_hot import one_hot
 from tinyconv.functional.padding import pad
 from tinyconv.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from tinyconv.functional.recurrent import gru_cell, lstm_cell, rnn_cell
+from tinyconv.functional.roi import roi_align, roi_pool
 from tinyconv.functional.similarity import cosine_similarity, normalize
 
 __all__ = [
@@ -74,6 +76,8 @@ __all__ = [
     "multiclass_hinge_loss",
     "pad",
     "adaptive_avg_pool2d",
+    "roi_pool",
+    "roi_align",
     "rnn_cell",
     "lstm_cell",
     "gru_cell",
