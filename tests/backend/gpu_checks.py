@@ -47,6 +47,8 @@ from functional.test_pooling import ADAPTIVE_CASES
 from functional.test_recurrent import GATES as CELL_GATES
 from functional.test_recurrent import GRADCHECK_CASES as RNN_GRADCHECK_CASES
 from functional.test_recurrent import gradcheck_case as rnn_cell_case
+from functional.test_roi import GRADCHECK_CASES as ROI_CASES
+from functional.test_roi import gradcheck_case as roi_case
 from functional.test_similarity import GRADCHECK_CASES as SIMILARITY_CASES
 from helpers import random_array, random_tensor, uniform_tensor
 from nn.test_activation import PARAMETER_FREE_LAYERS as PARAMETER_FREE_ACTIVATION_LAYERS
@@ -883,6 +885,7 @@ DEVICE_GRADCHECKS = {
     **named_cases("layer_norm", layer_norm_case, LAYER_NORM_CASES),
     **named_cases("conv_transpose2d", conv_transpose_case, CONV_TRANSPOSE_CASES),
     **named_cases("interpolate", interpolate_case, INTERPOLATE_CASES),
+    **named_cases("roi", roi_case, ROI_CASES),
     **named_cases("scaled_dot_product_attention", attention_case, ATTENTION_CASES),
     **named_cases("batch_norm, training", batch_norm_training_case, TRAINING_SHAPES),
     **named_cases(
