@@ -8,6 +8,8 @@ Times (median over repeated runs, after warm-up):
       LeNet C3   N=64, 6 -> 16,  14x14, 5x5
       VGG 3x3    N=32, 64 -> 64, 32x32, 3x3, padding 1
   max_pool2d 2x2 forward + backward at LeNet's two pooling shapes,
+  roi_align forward + backward, N=2, C=256, 50x50, K=128 boxes, 7x7, against torchvision.ops.roi_align
+      where torchvision imports (its time in the torch column),
   one LeNet-5 training step (batch 64, Adam), and, with --epoch, one full MNIST training epoch
   (data in memory, the same model, batch size and optimizer on both sides),
   DenseNet-121's forward in eval mode, batch 8, 224x224 (the same weights on both sides),
@@ -256,6 +258,45 @@ def densenet121_forward_functions(rng) -> dict:
     return functions
 
 
+# Fast R-CNN's RoI head after a stride-16 backbone on an 800 x 800 image: a 50 x 50 map of 256 channels and
+# 128 proposals of 32 to 480 pixels, each cut to 7 x 7 with 2 x 2 samples per bin (torchvision's Faster R-CNN)
+ROI_ALIGN_CASE = dict(n=2, channels=256, size=50, boxes=128, output=7, spatial_scale=1 / 16, sampling_ratio=2)
+
+
+def roi_align_functions(rng) -> dict:
+    """roi_align forward + backward at ROI_ALIGN_CASE for tinyconv and, where torchvision imports,
+    torchvision.ops.roi_align, on the same feature maps, boxes and upstream gradient."""
+    case = ROI_ALIGN_CASE
+    count, channels, size, out = case["boxes"], case["channels"], case["size"], case["output"]
+    x = rng.standard_normal((case["n"], channels, size, size)).astype(np.float32)
+    corner = rng.uniform(0, 640, size=(count, 2))
+    far_corner = np.minimum(corner + rng.uniform(32, 480, size=(count, 2)), 800)
+    boxes = np.concatenate([rng.integers(0, case["n"], size=(count, 1)), corner, far_corner], axis=1)
+    boxes = boxes.astype(np.float32)
+    g = rng.standard_normal((count, channels, out, out)).astype(np.float32)
+    arguments = dict(output_size=out, spatial_scale=case["spatial_scale"])
+    arguments["sampling_ratio"] = case["sampling_ratio"]
+    tx = tinyconv.Tensor(x, requires_grad=True)
+
+    def tc_step():
+        tx.grad = None
+        F.roi_align(tx, boxes, **arguments).backward(g)
+
+    functions = {"tinyconv": tc_step}
+    try:
+        from torchvision.ops import roi_align
+    except ImportError:  # PyTorch alone, or neither: tinyconv's time only
+        return functions
+    px, pboxes, pg = torch.from_numpy(x.copy()).requires_grad_(), torch.from_numpy(boxes), torch.from_numpy(g)
+
+    def torch_step():
+        px.grad = None
+        roi_align(px, pboxes, **arguments).backward(pg)
+
+    functions["torch"] = torch_step
+    return functions
+
+
 def mnist_in_memory():
     """The normalized MNIST training set as arrays, or None when the files are not available."""
     from tinyconv.data import MNIST, DatasetError
@@ -340,6 +381,7 @@ def main() -> None:
     for module_name in ("MultiheadAttention", "TransformerEncoderLayer"):
         functions = attention_functions(module_name, rng)
         lines.append(row(f"{module_name} fwd+bwd", time_in_blocks(functions, args.repeats), 2.0))
+    lines.append(row("roi_align fwd+bwd", time_in_blocks(roi_align_functions(rng), args.repeats), 3.0))
 
     wall = time.perf_counter() - wall_before
     busy_after, total_after = cpu_busy_jiffies()
