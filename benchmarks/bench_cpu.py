@@ -7,6 +7,8 @@ Times (median over repeated runs, after warm-up):
       LeNet C1   N=64, 1 -> 6,   28x28, 5x5, padding 2
       LeNet C3   N=64, 6 -> 16,  14x14, 5x5
       VGG 3x3    N=32, 64 -> 64, 32x32, 3x3, padding 1
+  conv_transpose2d forward, and forward + backward, at a DCGAN generator's layer
+      N=64, 128 -> 64, 7x7 -> 14x14, 4x4, stride 2, padding 1
   max_pool2d 2x2 forward + backward at LeNet's two pooling shapes,
   roi_align forward + backward, N=2, C=256, 50x50, K=128 boxes, 7x7, against torchvision.ops.roi_align
       where torchvision imports (its time in the torch column),
@@ -125,6 +127,48 @@ def conv_functions(case: dict, rng) -> dict:
         def torch_backward():
             px.grad = pw.grad = pb.grad = None
             torch.nn.functional.conv2d(px, pw, pb, padding=pad).backward(pg)
+
+        functions["forward"]["torch"] = torch_forward
+        functions["forward+backward"]["torch"] = torch_backward
+    return functions
+
+
+# A DCGAN generator's upsampling layer: 128 maps of 7x7 become 64 maps of 14x14 ((7 - 1) * 2 - 2 + 4 = 14).
+CONV_TRANSPOSE_CASE = dict(n=64, c_in=128, c_out=64, size=7, kernel=4, stride=2, padding=1)
+
+
+def conv_transpose_functions(rng) -> dict:
+    """conv_transpose2d forward and forward+backward closures for tinyconv and (if present) PyTorch, at
+    CONV_TRANSPOSE_CASE; the weight in PyTorch's layout (C_in, C_out, kH, kW) on both sides."""
+    case = CONV_TRANSPOSE_CASE
+    x = rng.standard_normal((case["n"], case["c_in"], case["size"], case["size"])).astype(np.float32)
+    w = rng.standard_normal((case["c_in"], case["c_out"], case["kernel"], case["kernel"])).astype(np.float32)
+    b = rng.standard_normal(case["c_out"]).astype(np.float32)
+    out_size = (case["size"] - 1) * case["stride"] - 2 * case["padding"] + case["kernel"]
+    g = rng.standard_normal((case["n"], case["c_out"], out_size, out_size)).astype(np.float32)
+    stride, pad = case["stride"], case["padding"]
+    tx, tw, tb = (tinyconv.Tensor(a, requires_grad=True) for a in (x, w, b))
+
+    def tc_forward():
+        with tinyconv.no_grad():
+            F.conv_transpose2d(tx, tw, tb, stride=stride, padding=pad)
+
+    def tc_backward():
+        tx.grad = tw.grad = tb.grad = None
+        F.conv_transpose2d(tx, tw, tb, stride=stride, padding=pad).backward(g)
+
+    functions = {"forward": {"tinyconv": tc_forward}, "forward+backward": {"tinyconv": tc_backward}}
+    if torch is not None:
+        px, pw, pb = (torch.from_numpy(a.copy()).requires_grad_() for a in (x, w, b))
+        pg = torch.from_numpy(g)
+
+        def torch_forward():
+            with torch.no_grad():
+                torch.nn.functional.conv_transpose2d(px, pw, pb, stride=stride, padding=pad)
+
+        def torch_backward():
+            px.grad = pw.grad = pb.grad = None
+            torch.nn.functional.conv_transpose2d(px, pw, pb, stride=stride, padding=pad).backward(pg)
 
         functions["forward"]["torch"] = torch_forward
         functions["forward+backward"]["torch"] = torch_backward
@@ -349,6 +393,9 @@ def main() -> None:
         for kind, functions in conv_functions(case, rng).items():
             target = 2.0 if kind == "forward+backward" else None
             lines.append(row(f"{name} {kind}", time_in_blocks(functions, repeats), target))
+    for kind, functions in conv_transpose_functions(rng).items():
+        times = time_in_blocks(functions, max(5, args.repeats // 3))
+        lines.append(row(f"conv_transpose DCGAN {kind.replace('forward+backward', 'fwd+bwd')}", times, 2.0))
     for name, shape in POOL_CASES.items():
         lines.append(row(f"{name} fwd+bwd", time_in_blocks(pool_functions(shape, rng), args.repeats), None))
 
