@@ -16,7 +16,7 @@ setup(
     # tinyconv/backend/cuda_kernels.py: kernel_dir() looks (a checkout falls back to ../kernels).
     packages=find_packages(include=["tinyconv", "tinyconv.*"]) + ["tinyconv.kernels"],
     package_dir={"tinyconv.kernels": "kernels"},
-    package_data={"tinyconv.kernels": ["*.cu"]},
+    package_data={"tinyconv.kernels": ["*.cu"], "tinyconv.data": ["imagenet_classes.txt"]},
     install_requires=["numpy>=1.22", "matplotlib>=3.5", "tqdm>=4.60"],
     extras_require={
         # CuPy comes as one wheel per CUDA major version; pick the extra that matches the machine's

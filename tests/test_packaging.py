@@ -1,6 +1,6 @@
 """The wheel carries the CUDA sources: kernels/*.cu go in as tinyconv/kernels/*.cu (setup.py), the first
 place backend/cuda_kernels.py: kernel_dir() looks, so an installed tinyconv finds its kernels without a
-checkout.
+checkout. It carries the ImageNet class names too, tinyconv/data/imagenet_classes.txt (package_data).
 
 The wheel is built offline from a copy of the sources (so the build leaves nothing in the working tree),
 with the setuptools already installed here.
@@ -77,3 +77,9 @@ def test_an_unpacked_wheel_finds_its_kernels_without_the_checkout(wheel, tmp_pat
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert run.stdout.strip() == str(tmp_path / "tinyconv" / "kernels"), run.stderr
+
+
+def test_the_wheel_holds_the_imagenet_class_names_beside_the_module_that_reads_them(wheel):
+    expected = (ROOT / "tinyconv" / "data" / "imagenet_classes.txt").read_bytes()
+
+    assert wheel.read("tinyconv/data/imagenet_classes.txt") == expected

@@ -23,7 +23,8 @@ A map of the package for a reader:
     init.py              initializers (He/Kaiming, Xavier, constants)
     data/                MNIST, Fashion-MNIST, CIFAR-10, the DataLoader, augmentation
     gradcheck.py         compares every hand-written backward with finite differences
-    serialization.py     save / load checkpoints atomically
+    serialization.py     save / load checkpoints atomically; load reads torch.save's files too
+    torch_format.py      PyTorch's file format, and its tensors rebuilt as NumPy arrays without PyTorch
     models/              LeNet-5 to ResNet; summary(model, input_shape) tables any model's layers
     viz.py               a layer's filters and feature maps drawn as images (imports matplotlib when used)
 """

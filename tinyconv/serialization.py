@@ -20,11 +20,21 @@ file runs `os.system("...")` the moment it is unpickled. So `load`, like torch.l
 unpickles with an allow-list by default (weights_only=True): the only functions and classes a file may
 name are in ALLOWED_GLOBALS below, each there because a checkpoint of arrays needs it and because it
 only builds data. A file naming anything else is refused before that thing is even imported.
+
+PyTorch's files. `load` also reads what torch.save writes, without PyTorch: the zip archive of
+PyTorch 1.6 and later, the legacy format before it, and plain pickles of tensors. Their tensors are
+rebuilt from their storages by the stand-ins of torch_format.py (which explains the format), and come
+back as NumPy arrays, as Module.state_dict() gives them, so that a torchvision state_dict goes straight
+into the tinyconv model of the same name:
+
+    model = tinyconv.models.ResNet18()
+    model.load_state_dict(tinyconv.load("resnet18-f37072fd.pth"))
 """
 
 from __future__ import annotations
 
 import collections
+import io
 import os
 import pickle
 import tempfile
@@ -36,6 +46,14 @@ from tinyconv.cuda import to_device, unavailable_reason
 from tinyconv.device import device_type
 from tinyconv.nn.parameter import Buffer, Parameter
 from tinyconv.tensor import Tensor
+from tinyconv.torch_format import (
+    LEGACY_MAGIC_NUMBER,
+    LEGACY_PROTOCOL_VERSION,
+    TORCH_GLOBALS,
+    LegacyStorages,
+    TorchArchive,
+    TorchFormatError,
+)
 
 try:  # NumPy 2 renamed its numpy.core package numpy._core; files name whichever wrote them
     from numpy._core.multiarray import _reconstruct, scalar
@@ -62,25 +80,26 @@ ALLOWED_GLOBALS = {
     ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
     ("numpy._core.multiarray", "scalar"): scalar,
     ("numpy.core.multiarray", "scalar"): scalar,
+    # PyTorch's names, in the files torch.save writes: each stands for a function of torch_format.py that
+    # rebuilds a tensor as a NumPy array from its storage, or a dtype, a shape, a set, bytes. One more,
+    # torch.storage._load_from_bytes (a storage pickled on its own), is CheckpointUnpickler's own method.
+    **TORCH_GLOBALS,
 }
+LOAD_FROM_BYTES = ("torch.storage", "_load_from_bytes")
 
 # The kinds of tensor `save` writes as records, and the class each is rebuilt as.
 TENSOR_KINDS = {"Tensor": Tensor, "Parameter": Parameter, "Buffer": Buffer}
 
+ZIP_SIGNATURE = b"PK\x03\x04"  # the first bytes of a zip archive, such as torch.save writes
+
 # First bytes of files that are often mistaken for checkpoints -> what they are and what to do instead.
-FOREIGN_FORMATS = {
-    b"PK\x03\x04": (
-        "a zip archive, the format of torch.save: tinyconv cannot read PyTorch's checkpoints. Convert "
-        "it where PyTorch is installed: tinyconv.save({k: v.detach().cpu().numpy() for k, v in "
-        "torch.load(path).items()}, 'converted.ckpt')"
-    ),
-    b"\x93NUM": "a NumPy .npy file: read it with numpy.load",
-}
+FOREIGN_FORMATS = {b"\x93NUM": "a NumPy .npy file: read it with numpy.load"}
 
 
 class CheckpointError(pickle.UnpicklingError):
-    """A file that `load` refuses: empty, cut short, damaged, another format, or naming a function or
-    class that weights_only=True does not allow. The message names the file and what was wrong."""
+    """A file that `load` refuses: empty, cut short, damaged, another format (a zip archive that torch.save
+    did not write among them), or naming a function or class that weights_only=True does not allow. The
+    message names the file and what was wrong."""
 
 
 class NoGPUError(RuntimeError):
@@ -159,28 +178,44 @@ def save(obj, f) -> None:
 
 # ------------------------------------------------------------------------------------------ reading
 class CheckpointUnpickler(pickle.Unpickler):
-    """Unpickles with ALLOWED_GLOBALS only (weights_only=True) or anything (False), and rebuilds the
-    records of tensors and GPU arrays on `map_location` (None: the device they were saved from)."""
+    """Unpickles with ALLOWED_GLOBALS only (weights_only=True) or with them and anything else (False).
 
-    def __init__(self, file, path: str, map_location: str | None, weights_only: bool):
+    Its persistent ids are, in a file of tinyconv.save, the records of tensors and GPU arrays, rebuilt on
+    `map_location` (None: the device they were saved from); in a file of torch.save, the storages that
+    `storages` (a TorchArchive or LegacyStorages of torch_format.py) reads.
+    """
+
+    def __init__(self, file, path: str, map_location: str | None, weights_only: bool, storages=None):
         super().__init__(file)
         self.path = path
         self.map_location = map_location
         self.weights_only = weights_only
+        self.storages = storages
 
     def find_class(self, module: str, name: str):
-        if not self.weights_only:
-            return super().find_class(module, name)
-        if (module, name) not in ALLOWED_GLOBALS:
+        if (module, name) == LOAD_FROM_BYTES:
+            return self.storage_from_bytes
+        if (module, name) in ALLOWED_GLOBALS:
+            return ALLOWED_GLOBALS[module, name]
+        if self.weights_only:
             raise CheckpointError(
                 f"tinyconv.load refused {self.path}: it names {module}.{name}, which is not among the "
                 "arrays, tensors, numbers, strings and containers that weights_only=True loads (unpickling "
                 "anything else can run code). If you made this file or trust its source, load it with "
                 "tinyconv.load(path, weights_only=False)."
             )
-        return ALLOWED_GLOBALS[module, name]
+        return super().find_class(module, name)
+
+    def storage_from_bytes(self, data):
+        """torch.storage._load_from_bytes(data): a storage pickled by pickle.dump(tensor), not torch.save;
+        `data` is a legacy torch.save file of that one storage."""
+        if not isinstance(data, bytes):
+            raise TorchFormatError(f"holds a storage made from {type(data).__name__}, not from bytes")
+        return read_pickles(io.BytesIO(data), self.path, None, self.weights_only)
 
     def persistent_load(self, record):
+        if self.storages is not None:  # a file of torch.save: its persistent ids name storages
+            return self.storages.storage(record)
         if not (
             isinstance(record, tuple)
             and len(record) == 4
@@ -211,22 +246,31 @@ class CheckpointUnpickler(pickle.Unpickler):
 
 
 def load(f, map_location=None, *, weights_only: bool = True):
-    """The object saved in the file at path `f` by `save`, as torch.load(f, map_location, weights_only).
+    """The object saved in the file at path `f` by `save` or by torch.save, as torch.load(f, map_location,
+    weights_only).
+
+    A file of torch.save (its zip archive, its legacy format, or a plain pickle of tensors) is read
+    without PyTorch; its tensors come back as NumPy arrays, whatever device they were saved from, as
+    Module.state_dict() gives them, and Module.load_state_dict takes them (see torch_format.py).
 
     map_location: None keeps every tensor on the device it was saved from (a NumPy array is on the CPU);
         "cpu", "cuda" or a tinyconv.device moves every tensor and array there ("cuda" needs a GPU).
         PyTorch's dict and function forms are not supported.
     weights_only: True (the default, as torch.load since PyTorch 2.6) loads only what a checkpoint
-        holds: NumPy arrays and numbers, Tensors, Parameters and Buffers, Python numbers, strings,
-        bytes, None, and dicts, OrderedDicts, lists, tuples and sets of them. Why: unpickling a file
+        holds: NumPy arrays and numbers, Tensors, Parameters and Buffers, PyTorch's tensors, dtypes and
+        shapes, Python numbers, strings, bytes, None, and dicts, OrderedDicts, lists, tuples and sets
+        of them. Why: unpickling a file
         runs any function the file names, with the arguments it gives, so a crafted checkpoint can run
         a command (os.system, subprocess) the moment it is loaded. With the allow-list, a file that
         names any other function or class is refused before that function is even imported, and
         nothing of it runs.
         False unpickles anything, running whatever code the file holds: only for files you made or
-        whose source you trust (a checkpoint holding objects of your own classes).
+        whose source you trust (a checkpoint holding objects of your own classes). PyTorch's own
+        objects other than tensors (a whole torch.nn.Module saved by torch.save(model)) need PyTorch
+        even then: save and load its state_dict().
     Raises CheckpointError, naming the file, when the file is empty, cut short, damaged, of another
-    format (a PyTorch zip file, a .npy file, text) or refused by weights_only=True; NoGPUError (a
+    format (a zip archive torch.save did not write, a .npy file, text) or refused by weights_only=True;
+    NoGPUError (a
     RuntimeError, as PyTorch's) for tensors to put on a GPU where there is none; FileNotFoundError
     when there is no file.
     """
@@ -238,43 +282,93 @@ def load(f, map_location=None, *, weights_only: bool = True):
         raise NoGPUError(f"tinyconv.load: map_location='cuda' but no GPU is available: {no_gpu}")
     path = os.fspath(f)
     with open(path, "rb") as file:
-        check_looks_like_a_pickle(file, path)
-        unpickler = CheckpointUnpickler(file, path, target, weights_only)
+        kind = file_format(file, path)
         try:
-            obj = unpickler.load()
+            if kind == "zip":
+                obj = read_torch_zip(file, path, weights_only)
+            else:
+                obj = read_pickles(file, path, target, weights_only)
         # Our own refusals, and tensors saved on a GPU with none here: their messages say it all.
         except (CheckpointError, NoGPUError):
             raise
-        # A cut, damaged or crafted pickle fails in many ways (EOFError, UnpicklingError, NumPy's
-        # TypeError or RuntimeError for arguments it refuses...); to the user they all mean the same.
+        # A PyTorch file unlike what torch.save writes: the message goes on from the file's name.
+        except TorchFormatError as error:
+            raise CheckpointError(f"tinyconv.load: {path} {error}") from None
+        # A cut, damaged or crafted file fails in many ways (EOFError, UnpicklingError, BadZipFile,
+        # NumPy's TypeError or RuntimeError for arguments it refuses...); to the user they mean the same.
         except Exception as error:
             raise CheckpointError(
-                f"tinyconv.load: {path} is cut short or damaged: unpickling it failed "
+                f"tinyconv.load: {path} is cut short or damaged: reading it failed "
                 f"({type(error).__name__}: {error})"
             ) from None
-        if file.read(1):
-            raise CheckpointError(
-                f"tinyconv.load: {path} goes on after the end of its pickle, which a file written by "
-                "tinyconv.save never does: two files joined, or a file of another program (PyTorch's "
-                "checkpoints from before version 1.6 are several pickles in a row)"
-            )
     return obj if target != "cuda" else arrays_to_gpu(obj)
 
 
-def check_looks_like_a_pickle(file, path: str) -> None:
-    """Refuse, naming the file, one that is empty or does not start as pickle protocol 2 or higher does
-    (0x80, then the protocol number): every file save writes does. The file is read from its start."""
+def file_format(file, path: str) -> str:
+    """The kind of file: 'zip' for a zip archive (torch.save's format), 'pickle' for a pickle of protocol 2
+    or higher (0x80, then the protocol number: every file tinyconv.save writes, and PyTorch's legacy
+    files). Anything else is refused, naming the file: an empty file, a .npy file, text. The file is read
+    from its start."""
     head = file.read(4)
     file.seek(0)
     if not head:
         raise CheckpointError(f"tinyconv.load: {path} is empty (0 bytes), not a checkpoint")
     if head in FOREIGN_FORMATS:
         raise CheckpointError(f"tinyconv.load: {path} is {FOREIGN_FORMATS[head]}")
-    if head[0] != 0x80:
+    if head != ZIP_SIGNATURE and head[0] != 0x80:
         raise CheckpointError(
             f"tinyconv.load: {path} is not a checkpoint: it starts with {head!r}, where a pickle written by "
-            "tinyconv.save starts with the byte 0x80"
+            "tinyconv.save starts with the byte 0x80 and a file of torch.save with PK (a zip archive)"
         )
+    return "zip" if head == ZIP_SIGNATURE else "pickle"
+
+
+def read_pickles(file, path: str, map_location: str | None, weights_only: bool):
+    """The object of a pickle file: tinyconv.save's, a plain pickle, or a legacy file of torch.save,
+    whose first pickle is a magic number and whose object comes after it (see torch_format.py)."""
+    obj = CheckpointUnpickler(file, path, map_location, weights_only).load()
+    if type(obj) is int and obj == LEGACY_MAGIC_NUMBER:
+        obj = read_torch_legacy(file, path, weights_only)
+    if file.read(1):
+        raise CheckpointError(
+            f"tinyconv.load: {path} goes on after the end of its pickle, which neither tinyconv.save nor "
+            "torch.save ever writes: two files joined, or a file of another program"
+        )
+    return obj
+
+
+def read_torch_legacy(file, path: str, weights_only: bool):
+    """The object of a legacy torch.save file, read on from its magic number: the format's version, a
+    dict about the machine that wrote it (not needed), the object, its storages' keys, their bytes."""
+
+    def next_pickle(storages=None):
+        return CheckpointUnpickler(file, path, None, weights_only, storages).load()
+
+    version = next_pickle()
+    if type(version) is not int or version != LEGACY_PROTOCOL_VERSION:
+        raise TorchFormatError(
+            f"is in PyTorch's legacy format, but of version {version!r:.20}, where tinyconv reads "
+            f"{LEGACY_PROTOCOL_VERSION}"
+        )
+    next_pickle()
+    start = file.tell()
+    storages = LegacyStorages(room=file.seek(0, os.SEEK_END) - start)
+    file.seek(start)
+    # The storages' bytes come after the object, so the object is read twice: first to learn which
+    # storages it names (allocated, empty), then, once they hold their numbers, to build its tensors.
+    next_pickle(storages)
+    storages.fill(file, next_pickle())
+    end = file.tell()
+    file.seek(start)
+    obj = next_pickle(storages)
+    file.seek(end)
+    return obj
+
+
+def read_torch_zip(file, path: str, weights_only: bool):
+    """The object of a zip archive written by torch.save: its data.pkl, with its storages' records."""
+    archive = TorchArchive(file)
+    return CheckpointUnpickler(io.BytesIO(archive.data_pkl), path, None, weights_only, archive).load()
 
 
 def arrays_to_gpu(obj):

@@ -12,6 +12,7 @@ cifar.py       CIFAR10: download, verify, extract and read the pickled CIFAR-10 
 download.py    download from mirrors into a temporary file, verify its digest, then rename it; data folders
 idx.py         read_idx / write_idx: the IDX file format of MNIST
 transforms.py  RandomCrop, RandomHorizontalFlip, Normalize, Compose: augmentation on whole batches
+imagenet.py    imagenet_classes(), IMAGENET_MEAN, IMAGENET_STD: to read and feed ImageNet networks
 """
 
 from tinyconv.data.cifar import CIFAR10
@@ -19,9 +20,11 @@ from tinyconv.data.collate import default_collate
 from tinyconv.data.dataloader import DataLoader
 from tinyconv.data.dataset import Dataset, DatasetError, Subset, TensorDataset, random_split
 from tinyconv.data.fashion_mnist import FashionMNIST
+from tinyconv.data.imagenet import IMAGENET_MEAN, IMAGENET_STD, imagenet_classes
 from tinyconv.data.mnist import MNIST
 from tinyconv.data.transforms import Compose, Normalize, RandomCrop, RandomHorizontalFlip
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate"]
 __all__ += ["DatasetError", "MNIST", "FashionMNIST", "CIFAR10"]
 __all__ += ["RandomCrop", "RandomHorizontalFlip", "Normalize", "Compose"]
+__all__ += ["imagenet_classes", "IMAGENET_MEAN", "IMAGENET_STD"]
