@@ -26,6 +26,8 @@ A map of the package for a reader:
     serialization.py     save / load checkpoints atomically; load reads torch.save's files too
     torch_format.py      PyTorch's file format, and its tensors rebuilt as NumPy arrays without PyTorch
     models/              LeNet-5 to ResNet; summary(model, input_shape) tables any model's layers
+    detection/           boxes, IoU, NMS, anchors, box coding, mAP (torchvision's names; RoI pooling and
+                         RoIAlign are functional/roi.py's)
     viz.py               a layer's filters and feature maps drawn as images (imports matplotlib when used)
 """
 

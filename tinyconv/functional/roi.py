@@ -187,7 +187,7 @@ def sampling_matrices(start, length, out_size: int, size: int, sampling_ratio: i
     return matrix / divisor[..., None]
 
 
-def spans(matrix, xp) -> list:
+def spans(matrix) -> list:
     """For each box, the slice of pixels with a non-zero weight (A's non-zero columns), or None."""
     used = (matrix != 0).any(axis=1)  # (K, size)
     size = used.shape[1]
@@ -220,9 +220,8 @@ class RoIAlign(Function):
             box_w, box_h = xp.maximum(box_w, 1), xp.maximum(box_h, 1)
         self.rows = sampling_matrices(y1, box_h, out_h, height, self.sampling_ratio, xp)  # (K, PH, H)
         self.columns = sampling_matrices(x1, box_w, out_w, width, self.sampling_ratio, xp)  # (K, PW, W)
-        self.patches = list(
-            zip(self.rois[:, 0].astype(xp.int64).tolist(), spans(self.rows, xp), spans(self.columns, xp))
-        )
+        batch_index = self.rois[:, 0].astype(xp.int64).tolist()
+        self.patches = list(zip(batch_index, spans(self.rows), spans(self.columns)))  # (b, rows, columns)
         self.x_shape = x.shape
 
         y = xp.zeros((len(self.rois), channels, out_h, out_w), dtype=x.dtype)
