@@ -10,7 +10,7 @@ demo, lives here, one plain function per job:
     data         open_dataset (the library's message plus the demo's --data-dir flag), take_first
     one epoch    progress_bar, EpochStats, count_correct, stop_if_not_finite, evaluate, epoch_line
     checkpoints  save_checkpoint, read_checkpoint (+ non_finite_arrays), resume_checkpoint, restore,
-                 make_optimizer (--optimizer)
+                 make_optimizer (--optimizer), warmup_cosine (a learning-rate schedule for LambdaLR)
     pictures     curves_figure, save_figure
     the end      count_parameters, peak_memory_mib, time_and_memory_line
 
@@ -76,9 +76,9 @@ def add_data_flags(parser: argparse.ArgumentParser, datasets: tuple = ("mnist",)
     )
 
 
-def add_limit_flag(parser: argparse.ArgumentParser, default: int | None = None) -> None:
-    """--limit: train on the first N training images only (all of them by default)."""
-    parser.add_argument("--limit", type=int, default=default, help="train on the first N images only")
+def add_limit_flag(parser: argparse.ArgumentParser, default: int | None = None, what: str = "images") -> None:
+    """--limit: train on the first N training images (or other `what`) only (all of them by default)."""
+    parser.add_argument("--limit", type=int, default=default, help=f"train on the first N {what} only")
 
 
 def add_test_limit_flag(parser: argparse.ArgumentParser) -> None:
@@ -380,6 +380,18 @@ def make_optimizer(name: str, parameters, lr: float) -> optim.Optimizer:
     if name == "sgd":
         return optim.SGD(parameters, lr=lr, momentum=0.9, nesterov=True)
     return optim.Adam(parameters, lr=lr)
+
+
+def warmup_cosine(total_steps: int, warmup_fraction: float = 0.1):
+    """The learning rate's factor at each step, for LambdaLR(optimizer, warmup_cosine(total_steps)):
+    a straight line up over the first tenth of the steps (a warm-up: early on, Adam's moment estimates
+    are noisy and a large step can throw a Transformer off), then half a cosine down to 0.
+
+    OneCycleLR has the same shape, but divides by zero when its warm-up is shorter than 2 steps (as
+    PyTorch's does), which a short run (--smoke, --limit) reaches.
+    """
+    warmup = max(1, round(warmup_fraction * total_steps))
+    return lambda step: min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * step / total_steps))
 
 
 # -------------------------------------------------------------------------------------- pictures

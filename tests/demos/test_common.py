@@ -112,6 +112,15 @@ def test_data_flags_add_dataset_only_when_there_is_a_choice():
     assert vars(several.parse_args(["--dataset", "fashion"])) == {"dataset": "fashion", "data_dir": None}
 
 
+def test_limit_flag_says_what_it_limits(capsys):
+    parser = argparse.ArgumentParser()
+    common.add_limit_flag(parser, what="characters of the training text")
+    assert parser.parse_args(["--limit", "500"]).limit == 500 and parser.parse_args([]).limit is None
+    parser.print_help()
+    help_text = " ".join(capsys.readouterr().out.split())  # argparse wraps the help at any space
+    assert "train on the first N characters of the training text only" in help_text
+
+
 # ----------------------------------------------------------------------------------------- --out
 def test_out_folder_is_created_with_its_parents(tmp_path):
     folder = tmp_path / "a" / "b"
@@ -317,6 +326,32 @@ def test_make_optimizer_builds_adam_or_nesterov_sgd():
     assert isinstance(common.make_optimizer("adam", parameters, 0.01), optim.Adam)
     sgd = common.make_optimizer("sgd", parameters, 0.01)
     assert isinstance(sgd, optim.SGD) and sgd.state_dict()["param_groups"][0]["nesterov"] is True
+
+
+def test_warmup_cosine_climbs_a_straight_line_then_falls_along_a_cosine_to_zero():
+    factor = common.warmup_cosine(100)  # a warm-up of 10 steps
+
+    def cosine(step):
+        return (1 + math.cos(math.pi * step / 100)) / 2
+
+    assert factor(0) == pytest.approx(0.1)
+    warm_up = [factor(step) / cosine(step) for step in range(10)]
+    assert warm_up == pytest.approx([0.1 * k for k in range(1, 11)])  # a straight line up to 1
+    assert [factor(step) for step in (10, 55, 99)] == pytest.approx([cosine(10), cosine(55), cosine(99)])
+    assert factor(100) == pytest.approx(0.0, abs=1e-12)
+    assert common.warmup_cosine(3)(0) == pytest.approx(1.0)  # a run too short to warm up starts at full rate
+
+
+def test_warmup_cosine_drives_lambda_lr_and_resumes_where_it_left_off():
+    parameters = list(nn.Linear(2, 2).parameters())
+    optimizer = optim.AdamW(parameters, lr=1.0)
+    scheduler = optim.lr_scheduler.LambdaLR(optimizer, common.warmup_cosine(20))
+    for _ in range(7):
+        scheduler.step()
+    resumed = optim.AdamW(parameters, lr=1.0)
+    resumed.load_state_dict(optimizer.state_dict())
+    optim.lr_scheduler.LambdaLR(resumed, common.warmup_cosine(20), last_epoch=6)
+    assert resumed.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"] == common.warmup_cosine(20)(7)
 
 
 # -------------------------------------------------------------------------------------- pictures
