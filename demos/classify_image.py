@@ -3,26 +3,25 @@ without PyTorch, in tinyconv's model of the same name.
 
     python demos/classify_image.py --model resnet18 --weights resnet18-f37072fd.pth photo.jpg dog.png
 
-prints, for each image, the five ImageNet classes the network finds most likely, with probabilities:
-
-    photo.jpg
-       xx.xx%  military uniform
-       ...
+prints, for each image, its path, then the five ImageNet classes the network finds most likely, one a
+line, most likely first, each after its probability ("  87.65%  tabby").
 
 The weights. torchvision publishes them as files of torch.save (a state_dict); tinyconv.load reads them
-without PyTorch, and the models here use torchvision's parameter names, so they load as they are. On a
-machine with internet, download the one for --model once (about 45 MB for resnet18, 528 MB for vgg16):
+without PyTorch, and the models here use torchvision's parameter names, so they load as they are
+(DenseNet's after a renaming, see MODELS below). On a machine with internet, download the one for
+--model once (about 45 MB for resnet18, 528 MB for vgg16):
 
     curl -LO https://download.pytorch.org/models/resnet18-f37072fd.pth
 
-docs/pytorch_files.md lists the file of every model below. Without --weights the model keeps its random
-initial weights and the demo says so, loudly: its classes then mean nothing (the tests run it that way).
+docs/pytorch_files.md lists the file of every model below, and the two whose recipe wants --resize 232
+or 242. Without --weights the model keeps its random initial weights and the demo says so, loudly: its
+classes then mean nothing (the tests run it that way).
 
 The recipe: torchvision's for these weights (`weights.transforms()`, ImageClassification), step by step
 in `preprocess`: the image read as RGB in [0, 1]; resized so that its shorter side is 256 (--resize),
-bilinear with antialiasing; the centre 224 x 224 cut out; each channel normalized with
-ImageNet's mean and std. Then one forward pass in eval mode (batch norm uses its running statistics,
-dropout is off) and a softmax over the 1,000 logits.
+bilinear with antialiasing; the centre 224 x 224 cut out; each channel normalized with ImageNet's mean
+and std. Then one forward pass in eval mode (batch norm uses its running statistics, dropout is off)
+and a softmax over the 1,000 logits.
 
 The resize, written here in NumPy (`resize_matrix`), computes what PIL's bilinear resize computes (the
 one torchvision's Resize applies to a PIL image), in floating point, where PIL works in 8-bit integers:
@@ -38,13 +37,17 @@ The images are read by matplotlib: PNG by its own reader, JPEG and the other for
 is repeated over the three channels and an alpha channel is dropped, as PIL's convert("RGB") does.
 
 Models: MODELS below, each a tinyconv model with a torchvision counterpart of the same name and the same
-parameter names. A new one (densenet121, once tinyconv.models has it) is one more line there.
+parameter names; a new one is one more line there. Two habits of older published files are handled as
+torchvision handles them (`torchvision_names`): DenseNet's files name their layers' parts `norm.1`,
+`conv.1`... where the models now say `norm1`, `conv1`; and files written before PyTorch 0.4.1 have no
+batch-norm counter `num_batches_tracked`.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import re
 import sys
 
 import numpy as np
@@ -73,6 +76,10 @@ MODELS = {
     "vit_b_16": models.vit_b_16,
     "vit_b_32": models.vit_b_32,
     "vit_l_16": models.vit_l_16,
+    "densenet121": models.densenet121,
+    "densenet161": models.densenet161,
+    "densenet169": models.densenet169,
+    "densenet201": models.densenet201,
 }
 CROP = 224  # the side of the images every one of them was trained on
 
@@ -147,6 +154,25 @@ def preprocess(path: str, resize: int = 256) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------- the network
+# A DenseNet layer's parts as torchvision's published DenseNet files name them ('.'s were allowed in
+# module names then): features.denseblock1.denselayer1.norm.1.weight, for today's ...denselayer1.norm1.weight.
+OLD_DENSE_LAYER_KEY = re.compile(
+    r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$"
+)
+
+
+def torchvision_names(state: dict, model) -> dict:
+    """`state` under the names `model` has, as torchvision loads its own files: DenseNet's old names
+    renamed (the pattern of torchvision/models/densenet.py, _load_state_dict), and any batch-norm counter
+    num_batches_tracked that the file lacks (written before PyTorch 0.4.1) kept as the model has it, as
+    PyTorch's BatchNorm does for such files. The counter is only read when training with momentum=None."""
+    renamed = {OLD_DENSE_LAYER_KEY.sub(r"\1\2", key): value for key, value in state.items()}
+    for key, value in model.state_dict().items():
+        if key.endswith(".num_batches_tracked") and key not in renamed:
+            renamed[key] = value
+    return renamed
+
+
 def build_model(name: str, weights: str | None):
     """tinyconv's `name`, with the state_dict in the file `weights` (or random weights), in eval mode."""
     model = MODELS[name]()
@@ -160,8 +186,12 @@ def build_model(name: str, weights: str | None):
             )
         except CheckpointError as error:
             sys.exit(f"--weights: {error}")
+        if not isinstance(state, dict):
+            sys.exit(
+                f"--weights: {weights} holds a {type(state).__name__}, not a state_dict (a dict of arrays)"
+            )
         try:
-            model.load_state_dict(state)
+            model.load_state_dict(torchvision_names(state, model))
         except (TypeError, ValueError) as error:
             sys.exit(f"--weights: {weights} is not a state_dict of {name} ({str(error):.600})")
     return model.eval()

@@ -8,6 +8,8 @@ With torchvision's real weights the demo is documented, not tested: there is no 
 
 from __future__ import annotations
 
+import re
+
 import classify_image
 import numpy as np
 import pytest
@@ -182,7 +184,7 @@ def test_a_torchvision_state_dict_saved_by_torch_gives_torchvisions_top5(torchvi
     np.testing.assert_allclose(shown, top5.values.detach().numpy() * 100, atol=0.02)
 
 
-@pytest.mark.parametrize("name", ["resnet18", "resnet50", "vgg11_bn", "vit_b_32"])
+@pytest.mark.parametrize("name", ["resnet18", "resnet50", "vgg11_bn", "vit_b_32", "densenet121"])
 def test_a_model_has_the_parameter_names_and_shapes_of_torchvisions_model_of_that_name(torchvision, name):
     # The others are the same classes in other sizes (tests/models checks their counts and names).
     expected = {
@@ -192,6 +194,36 @@ def test_a_model_has_the_parameter_names_and_shapes_of_torchvisions_model_of_tha
     model = classify_image.MODELS[name]()
 
     assert {key: value.shape for key, value in model.state_dict().items()} == expected
+
+
+def test_a_densenet_file_with_the_old_names_and_without_counters_loads_as_torchvision_loads_it(
+    torchvision, tmp_path
+):
+    import torch
+
+    torch.manual_seed(0)
+    reference = torchvision.models.densenet121()
+    for module in reference.modules():  # running statistics other than their start, so loading them shows
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.2, 0.2)
+    current = reference.state_dict()
+    # as the published file: denselayer1.norm.1.weight for denselayer1.norm1.weight, and no counters
+    published = {
+        re.sub(r"(denselayer\d+\.(?:norm|conv))([12])\.", r"\1.\2.", key): value
+        for key, value in current.items()
+        if not key.endswith("num_batches_tracked")
+    }
+    assert "features.denseblock1.denselayer1.norm.1.weight" in published
+    torch.save(published, tmp_path / "densenet121.pth")
+
+    model = classify_image.build_model("densenet121", str(tmp_path / "densenet121.pth"))
+
+    loaded = model.state_dict()
+    assert loaded.keys() == current.keys()
+    for key, value in current.items():
+        np.testing.assert_array_equal(
+            loaded[key], 0 if key.endswith("num_batches_tracked") else value, err_msg=key
+        )
 
 
 def test_every_model_offered_is_one_torchvision_has(torchvision):
@@ -244,6 +276,14 @@ def test_a_weights_file_that_is_not_a_checkpoint_gives_tinyconv_loads_message(tm
     message = exit_message(["--weights", str(tmp_path / "resnet18.pth"), PHOTO])
 
     assert message.startswith(f"--weights: tinyconv.load: {tmp_path / 'resnet18.pth'} is not a checkpoint")
+
+
+def test_a_weights_file_that_holds_no_dict_is_refused(tmp_path):
+    tinyconv.save([1, 2, 3], tmp_path / "list.ckpt")
+
+    message = exit_message(["--weights", str(tmp_path / "list.ckpt"), PHOTO])
+
+    assert message == f"--weights: {tmp_path / 'list.ckpt'} holds a list, not a state_dict (a dict of arrays)"
 
 
 def test_weights_of_another_model_are_refused_naming_the_model(tmp_path):
