@@ -1,4 +1,7 @@
-"""Install tinyconv: `pip install -e .` (add `[test]` for the test suite, `[gpu]` or `[gpu-cuda13]` for CuPy)."""
+"""Install tinyconv: `pip install -e .`.
+
+Extras: `[test]` for the test suite, `[gpu]` or `[gpu-cuda13]` for CuPy.
+"""
 
 from pathlib import Path
 
