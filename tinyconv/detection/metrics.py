@@ -50,41 +50,52 @@ def mean_average_precision(
     if not 0 <= iou_threshold <= 1:
         raise ValueError(f"mean_average_precision: iou_threshold must be in [0, 1], got {iou_threshold!r}")
     classes = sorted({int(label) for target in targets for label in target["labels"]})
-    per_class = {
-        c: average_precision(c, predictions, targets, iou_threshold, max_detections) for c in classes
-    }
+    threshold = min(iou_threshold, 1 - 1e-10)  # as pycocotools: an IoU of exactly 1 still matches at 1.0
+    scores = {c: [] for c in classes}  # per class, over all images: each prediction's score...
+    hits = {c: [] for c in classes}  # ...and whether it found an object (step 1)
+    objects = {c: 0 for c in classes}  # the ground-truth boxes of each class
+    for prediction, target in zip(predictions, targets):
+        # Every pair of the image at once (predictions, ground truth); two boxes of zero area give 0 / 0,
+        # which pycocotools counts as no overlap
+        iou = numpy.nan_to_num(box_iou(Tensor(prediction["boxes"]), Tensor(target["boxes"])).data, nan=0.0)
+        present = set(prediction["labels"].tolist()) | set(target["labels"].tolist())
+        for c in present.intersection(classes):
+            mine = numpy.flatnonzero(prediction["labels"] == c)
+            mine = mine[numpy.argsort(-prediction["scores"][mine], kind="stable")][:max_detections]
+            truth = numpy.flatnonzero(target["labels"] == c)
+            scores[c].extend(prediction["scores"][mine].tolist())
+            hits[c].extend(greedy_matches(iou[numpy.ix_(mine, truth)], threshold))
+            objects[c] += len(truth)
+    per_class = {c: average_precision(scores[c], hits[c], objects[c]) for c in classes}
     mean = float(numpy.mean(list(per_class.values()))) if per_class else -1.0
     return mean, per_class
 
 
-def average_precision(c: int, predictions, targets, iou_threshold: float, max_detections: int) -> float:
-    """AP of class c: steps 1 to 4 of the module docstring."""
-    threshold = min(iou_threshold, 1 - 1e-10)  # as pycocotools: an IoU of exactly 1 still matches at 1.0
-    scores, hits, ground_truths = [], [], 0
-    for prediction, target in zip(predictions, targets):
-        truth = target["boxes"][target["labels"] == c]
-        mine = prediction["labels"] == c
-        order = numpy.argsort(-prediction["scores"][mine], kind="stable")[:max_detections]
-        boxes, image_scores = prediction["boxes"][mine][order], prediction["scores"][mine][order]
-        # (predictions, ground truth); two boxes of zero area give 0 / 0, no overlap for pycocotools
-        iou = numpy.nan_to_num(box_iou(Tensor(boxes), Tensor(truth)).data, nan=0.0)
-        taken = numpy.zeros(len(truth), dtype=bool)
-        for k in range(len(boxes)):
-            candidates = numpy.where(taken, -1.0, iou[k])  # a ground-truth box is found only once
-            # the highest IoU, the last of equal ones (pycocotools' loop replaces on >=)
-            best = len(truth) - 1 - int(numpy.argmax(candidates[::-1])) if len(truth) else None
-            hit = best is not None and candidates[best] >= threshold
-            if hit:
-                taken[best] = True
-            hits.append(hit)
-        scores.extend(image_scores.tolist())
-        ground_truths += len(truth)
+def greedy_matches(iou, threshold: float) -> list:
+    """Step 1 in one image and class: iou (predictions best first, ground truth); for each prediction,
+    whether it takes a ground-truth box not taken yet with IoU >= threshold (the one of highest IoU)."""
+    taken = numpy.zeros(iou.shape[1], dtype=bool)
+    hits = []
+    for row in iou:
+        candidates = numpy.where(taken, -1.0, row)  # a ground-truth box is found only once
+        # the highest IoU, the last of equal ones (pycocotools' loop replaces its best on >=)
+        best = len(row) - 1 - int(numpy.argmax(candidates[::-1])) if len(row) else None
+        hit = best is not None and candidates[best] >= threshold
+        if hit:
+            taken[best] = True
+        hits.append(hit)
+    return hits
+
+
+def average_precision(scores: list, hits: list, objects: int) -> float:
+    """Steps 2 to 4 for one class: its predictions' scores and hits from every image, and the number of
+    its ground-truth boxes (at least 1)."""
     if not scores:
         return 0.0  # ground truth and no prediction: the recall never leaves 0
-    order = numpy.argsort(-numpy.asarray(scores), kind="stable")
+    order = numpy.argsort(-numpy.asarray(scores), kind="stable")  # equal scores: in image order
     true_positives = numpy.cumsum(numpy.asarray(hits)[order])
     precision = true_positives / numpy.arange(1, len(order) + 1)
-    recall = true_positives / ground_truths
+    recall = true_positives / objects
     envelope = numpy.maximum.accumulate(precision[::-1])[::-1]  # the best precision at this recall or more
     first = numpy.searchsorted(recall, RECALL_POINTS, side="left")  # the first point reaching each recall
     reached = first < len(recall)
