@@ -22,6 +22,8 @@ import functools
 
 import numpy as np
 import pytest
+from detection.test_boxes import GRADCHECK_CASES as BOX_CASES
+from detection.test_boxes import gradcheck_case as box_case
 from functional.test_activation import GRADIENT_CASES as ACTIVATION_EXTRA_CASES
 from functional.test_attention import GRADCHECK_CASES as ATTENTION_CASES
 from functional.test_attention import gradcheck_case as attention_case
@@ -886,6 +888,7 @@ DEVICE_GRADCHECKS = {
     **named_cases("conv_transpose2d", conv_transpose_case, CONV_TRANSPOSE_CASES),
     **named_cases("interpolate", interpolate_case, INTERPOLATE_CASES),
     **named_cases("roi", roi_case, ROI_CASES),
+    **named_cases("boxes", box_case, BOX_CASES),
     **named_cases("scaled_dot_product_attention", attention_case, ATTENTION_CASES),
     **named_cases("batch_norm, training", batch_norm_training_case, TRAINING_SHAPES),
     **named_cases(

@@ -87,14 +87,26 @@ def leaf_boxes(count: int, seed: int) -> Tensor:
     return Tensor(random_boxes(count, seed), requires_grad=True)
 
 
-@pytest.mark.parametrize("function", [box_iou, generalized_box_iou], ids=lambda f: f.__name__)
-def test_iou_gradient(function):
-    assert_gradcheck(function, leaf_boxes(5, seed=3), leaf_boxes(4, seed=4))
+# name -> (function of the boxes, the sets of boxes it takes); the GPU checks run the same cases
+GRADCHECK_CASES = {
+    "box_iou": (box_iou, 2),
+    "generalized_box_iou": (generalized_box_iou, 2),
+    "box_convert xyxy to cxcywh": (lambda boxes: box_convert(boxes, "xyxy", "cxcywh"), 1),
+    "box_convert cxcywh to xywh": (lambda boxes: box_convert(boxes, "cxcywh", "xywh"), 1),
+    "box_convert xywh to xyxy": (lambda boxes: box_convert(boxes, "xywh", "xyxy"), 1),
+}
 
 
-@pytest.mark.parametrize("formats", [("xyxy", "cxcywh"), ("cxcywh", "xywh"), ("xywh", "xyxy")])
-def test_box_convert_gradient(formats):
-    assert_gradcheck(lambda boxes: box_convert(boxes, *formats), leaf_boxes(3, seed=5))
+def gradcheck_case(name: str) -> tuple:
+    """(fn, inputs) for one GRADCHECK_CASES entry: 5 and 4 random boxes, no two edges equal."""
+    function, count = GRADCHECK_CASES[name]
+    return function, [leaf_boxes(5, seed=3), leaf_boxes(4, seed=4)][:count]
+
+
+@pytest.mark.parametrize("name", list(GRADCHECK_CASES))
+def test_box_gradient(name):
+    function, inputs = gradcheck_case(name)
+    assert_gradcheck(function, *inputs)
 
 
 def test_a_giou_loss_moves_a_box_towards_its_target():

@@ -34,6 +34,13 @@ def vector_of(op: str, name: str, values, length: int):
     return data
 
 
+def best_first(scores) -> list:
+    """The indices that sort `scores` from highest to lowest; equal scores keep their order (Python's sort
+    is stable, as torchvision's is here)."""
+    values = scores.tolist()
+    return sorted(range(len(values)), key=lambda i: -values[i])
+
+
 def nms(boxes, scores, iou_threshold: float) -> Tensor:
     """Greedy non-maximum suppression of (N, 4) xyxy boxes with (N,) scores: the kept boxes' indices,
     an int64 Tensor in decreasing order of score (see the module docstring).
@@ -46,7 +53,7 @@ def nms(boxes, scores, iou_threshold: float) -> Tensor:
     scores = vector_of(op, "scores", scores, len(boxes))
     iou_threshold = check_real(op, "iou_threshold", iou_threshold)
     xp = get_array_module(scores)
-    order = xp.argsort(-scores, kind="stable")  # best first; equal scores in input order
+    order = xp.asarray(best_first(scores), dtype=xp.int64)
     iou = box_iou(boxes[order], boxes[order]).data  # iou[i, j]: the i-th and j-th best boxes
     suppressed = xp.zeros(len(order), dtype=bool)
     kept = []
@@ -72,4 +79,4 @@ def batched_nms(boxes, scores, idxs, iou_threshold: float) -> Tensor:
         members = xp.nonzero(idxs == group)[0]
         kept.append(members[nms(boxes[members], scores[members], iou_threshold).data])
     kept = xp.concatenate(kept)
-    return Tensor(kept[xp.argsort(-scores[kept], kind="stable")])
+    return Tensor(kept[xp.asarray(best_first(scores[kept]), dtype=xp.int64)])
