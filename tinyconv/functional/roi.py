@@ -17,7 +17,7 @@ Both divide a box into PH x PW bins and reduce each bin to one number; they diff
 RoI pooling quantizes twice. The box's corners are rounded to whole feature-map pixels, as C's `round`
 does: halves away from zero (2.5 -> 3, -2.5 -> -3; NumPy's round sends halves to the even neighbour,
 2.5 -> 2, and would shift some boxes by a pixel). The rounded box covers
-    width = max(x2 - x1 + 1, 1) pixels (both ends included; a box whose corners cross is one pixel wide)
+    width = x2 - x1 + 1 pixels (both ends included: a box of zero size is one pixel)
 and bin j of PW spans the columns from floor(j * width / PW) to ceil((j + 1) * width / PW), exclusive,
 shifted by x1 and clipped to the map; rows likewise. A bin's output is the maximum of its pixels (0 for
 an empty bin, outside the map). Between the box drawn and the pixels pooled, up to half a pixel is lost
@@ -66,7 +66,7 @@ def pooling_bins(start, end, out_size: int, size: int, xp):
     start, end: (K,) the rounded corners (whole pixels). Bin i covers [first, stop) of this axis; the
     bin size is computed in the boxes' float dtype, as torchvision computes it.
     """
-    length = xp.maximum(end - start + 1, 1)
+    length = end - start + 1  # both ends included; x1 <= x2 was checked, so never below 1
     bin_size = (length / out_size).astype(start.dtype)[:, None]
     index = xp.arange(out_size, dtype=start.dtype)
     first = xp.floor(index * bin_size) + start[:, None]
