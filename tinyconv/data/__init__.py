@@ -12,9 +12,11 @@ cifar.py       CIFAR10: download, verify, extract and read the pickled CIFAR-10 
 download.py    download from mirrors into a temporary file, verify its digest, then rename it; data folders
 idx.py         read_idx / write_idx: the IDX file format of MNIST
 transforms.py  RandomCrop, RandomHorizontalFlip, Normalize, Compose: augmentation on whole batches
+canvas.py      DigitCanvases: a few digits per larger image, a class per pixel and a box per digit
 imagenet.py    imagenet_classes(), IMAGENET_MEAN, IMAGENET_STD: to read and feed ImageNet networks
 """
 
+from tinyconv.data.canvas import DigitCanvases
 from tinyconv.data.cifar import CIFAR10
 from tinyconv.data.collate import default_collate
 from tinyconv.data.dataloader import DataLoader
@@ -25,6 +27,6 @@ from tinyconv.data.mnist import MNIST
 from tinyconv.data.transforms import Compose, Normalize, RandomCrop, RandomHorizontalFlip
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate"]
-__all__ += ["DatasetError", "MNIST", "FashionMNIST", "CIFAR10"]
+__all__ += ["DatasetError", "MNIST", "FashionMNIST", "CIFAR10", "DigitCanvases"]
 __all__ += ["RandomCrop", "RandomHorizontalFlip", "Normalize", "Compose"]
 __all__ += ["imagenet_classes", "IMAGENET_MEAN", "IMAGENET_STD"]

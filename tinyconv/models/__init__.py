@@ -14,6 +14,7 @@ Each file cites its paper and tables its network's layers, output shapes and par
     summary.py    summary(model, input_shape): each layer's output shape and parameter count
     convolutionalize.py  convolutionalize(model, input_size): Linear layers as convolutions, so a
                   classifier slides over a larger image and gives a heat-map per class (FCN)  2015
+    fcn.py        FCN: a small fully convolutional segmenter, FCN-8s's skips down to stride 1  2015
 """
 
 from tinyconv.models.alexnet import AlexNet
@@ -32,6 +33,7 @@ from tinyconv.models.densenet import (
     densenet169,
     densenet201,
 )
+from tinyconv.models.fcn import FCN
 from tinyconv.models.googlenet import GoogLeNet, Inception
 from tinyconv.models.lenet import LeNet5, LeNet5Classic
 from tinyconv.models.resnet import BasicBlock, Bottleneck, ResNet, ResNet18, ResNet34, ResNet50
@@ -71,6 +73,7 @@ __all__ = [
     "vit_l_16",
     "summary",
     "convolutionalize",
+    "FCN",
     "receptive_field",
     "FullyConvolutional",
     "ReceptiveField",
