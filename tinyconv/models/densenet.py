@@ -166,7 +166,7 @@ class RecomputedBottleneck(Function):
         y = self.run(steps, features, gamma, beta, weight)
         if self.running_mean is None:
             self.batch_mean, self.batch_var = steps[1].batch_mean, steps[1].batch_var
-        return y  # `steps` goes here, and with it every map it saved: x, x_hat, the ReLU's mask, a
+        return y  # the steps, and every map they saved (x_hat, the ReLU's mask, a as im2col), go here
 
     def backward(self, grad_out):
         steps = self.steps()
