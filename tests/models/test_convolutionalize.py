@@ -203,6 +203,16 @@ def test_lenet5_heat_map_agrees_with_the_classifier_on_a_crop_surrounded_by_zero
     np.testing.assert_allclose(heat_map[:, 2, 1], alone, rtol=1e-12)
 
 
+def test_nested_sequentials_are_opened_up_in_order():
+    model = nn.Sequential(
+        nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU()), nn.Flatten(), nn.Sequential(nn.Linear(3 * 4 * 4, 5))
+    ).double()
+    converted = convolutionalize(model, 6)
+    assert converted.classifier[0].weight.shape == (5, 3, 4, 4)
+    x = images(2, 1, 6, 6)
+    np.testing.assert_allclose(logits_of(converted, x)[:, :, 0, 0], logits_of(model, x), rtol=1e-12)
+
+
 # ------------------------------------------------------------------------------ receptive field
 def test_receptive_field_by_hand_for_alexnet_at_the_size_of_the_paper():
     # conv1 11/4: 11, jump 4; pool 3/2: +2*4 = 19, jump 8; conv2 5 pad 2: +4*8 = 51, start -16;

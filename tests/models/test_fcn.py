@@ -64,7 +64,7 @@ def test_batch_norm_puts_one_after_every_convolution_of_the_encoder():
 
 def test_the_coarsest_score_sees_66_pixels_as_the_docstring_says():
     model = FCN()
-    encoder = nn.Sequential(*model.stage1, *model.stage2, *model.stage3, *model.stage4, model.score[3])
+    encoder = nn.Sequential(model.stage1, model.stage2, model.stage3, model.stage4, model.score[3])
     field = receptive_field(encoder)
     assert (field.size, field.stride) == ((66, 66), (8, 8))
 

@@ -167,10 +167,11 @@ def receptive_field(model: Module) -> ReceptiveField:
 
 def layer_sequence(model: Module, op: str) -> list:
     """(name, layer) for every layer of `model`, in the order it applies them: a Sequential's own layers,
-    or features', then avgpool (if any), then classifier's for a model with those children. Names are
-    the state-dict prefixes ('features.0', 'avgpool', 'classifier.3')."""
+    or features', then avgpool (if any), then classifier's for a model with those children; a Sequential
+    inside is opened up in place. Names are the state-dict prefixes ('features.0', 'avgpool',
+    'classifier.3', 'features.2.0' for a layer of a nested Sequential)."""
     if isinstance(model, Sequential):
-        return [(str(index), layer) for index, layer in enumerate(model)]
+        return in_order("", model)
     children = dict(model.named_children())
     if set(children) not in ({"features", "classifier"}, {"features", "avgpool", "classifier"}):
         raise ValueError(
@@ -180,13 +181,18 @@ def layer_sequence(model: Module, op: str) -> list:
         )
     layers = []
     for part in ("features", "avgpool", "classifier"):
-        if part not in children:
-            continue
-        child = children[part]
-        if isinstance(child, Sequential):
-            layers += [(f"{part}.{index}", layer) for index, layer in enumerate(child)]
-        else:
-            layers.append((part, child))
+        if part in children:
+            layers += in_order(part, children[part])
+    return layers
+
+
+def in_order(name: str, layer: Module) -> list:
+    """[(name, layer)] for a layer; for a Sequential, its layers in order, nested ones opened up too."""
+    if not isinstance(layer, Sequential):
+        return [(name, layer)]
+    layers = []
+    for index, inner in enumerate(layer):
+        layers += in_order(f"{name}.{index}" if name else str(index), inner)
     return layers
 
 
