@@ -21,6 +21,7 @@ from helpers.op_checks import (
     assert_keeps_the_floating_dtype,
     assert_leaves_the_upstream_gradient_alone,
 )
+from helpers.same_as_torch import assert_same_as_torch
 from helpers.torch_checks import compare_with_torch
 
 import tinyconv
@@ -495,6 +496,126 @@ def test_multiclass_hinge_loss_needs_a_2d_input():
         F.multiclass_hinge_loss(leaf([1.0, 2.0, 3.0]), np.array([0]))
 
 
+# ------------------------------------------------------------------------------ multi_margin_loss (PyTorch's)
+
+
+def test_multi_margin_loss_is_the_svm_sum_divided_by_the_number_of_classes():
+    losses = F.multi_margin_loss(leaf(HINGE_SCORES), HINGE_TARGETS, reduction="none")
+    # the cs231n sums above (2.9, 0, 12.9), each divided by C = 3
+    np.testing.assert_allclose(losses.data, [2.9 / 3, 0.0, 12.9 / 3], rtol=1e-12)
+
+
+def test_multi_margin_loss_of_pytorchs_documented_example():
+    # x = (0.1, 0.2, 0.4, 0.8), y = 3: ((1 - 0.7) + (1 - 0.6) + (1 - 0.4)) / 4 = 0.325
+    loss = F.multi_margin_loss(leaf([[0.1, 0.2, 0.4, 0.8]]), np.array([3]))
+    assert math.isclose(loss.item(), 0.325, rel_tol=1e-12)
+
+
+def test_multi_margin_loss_with_p_2_squares_each_margin():
+    losses = F.multi_margin_loss(leaf(HINGE_SCORES), HINGE_TARGETS, p=2, reduction="none")
+    # cat: only car's 2.9 is active; frog: 6.3 and 6.6
+    np.testing.assert_allclose(losses.data, [2.9**2 / 3, 0.0, (6.3**2 + 6.6**2) / 3], rtol=1e-12)
+
+
+def test_multi_margin_loss_weighs_each_sample_by_its_target_class_and_averages_over_samples():
+    weight = Tensor(np.array([2.0, 5.0, 0.5]))
+    loss = F.multi_margin_loss(leaf(HINGE_SCORES), HINGE_TARGETS, weight=weight)
+    # rows of classes 0, 1, 2 weighted 2, 5, 0.5; the mean divides by N = 3, not by 2 + 5 + 0.5
+    assert math.isclose(loss.item(), (2 * 2.9 + 5 * 0.0 + 0.5 * 12.9) / 3 / 3, rel_tol=1e-12)
+
+
+def test_multi_margin_loss_margin_changes_where_a_class_counts():
+    losses = F.multi_margin_loss(leaf(HINGE_SCORES), HINGE_TARGETS, margin=0.0, reduction="none")
+    np.testing.assert_allclose(losses.data, [1.9 / 3, 0.0, (5.3 + 5.6) / 3], rtol=1e-12)
+
+
+def test_multi_margin_loss_of_one_unbatched_sample_is_a_0d_loss():
+    scores = leaf([3.2, 5.1, -1.7])
+    for reduction in REDUCTIONS:
+        loss = F.multi_margin_loss(scores, 0, reduction=reduction)
+        assert loss.shape == ()
+        assert math.isclose(loss.item(), 2.9 / 3, rel_tol=1e-12)
+
+
+def test_multi_margin_loss_gradient_by_hand():
+    scores = leaf(HINGE_SCORES)
+    F.multi_margin_loss(scores, HINGE_TARGETS, reduction="sum").backward()
+    # multiclass_hinge_loss's counts of active margins (see above), divided by C = 3
+    expected = np.array([[-1.0, 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 1.0, -2.0]]) / 3
+    np.testing.assert_allclose(scores.grad, expected, rtol=1e-12)
+
+
+def test_multi_margin_loss_gradient_with_p_2_is_twice_the_margin():
+    scores = leaf(HINGE_SCORES)
+    F.multi_margin_loss(scores, HINGE_TARGETS, p=2, reduction="sum").backward()
+    expected = np.array([[-2 * 2.9, 2 * 2.9, 0.0], [0.0, 0.0, 0.0], [2 * 6.3, 2 * 6.6, -2 * (6.3 + 6.6)]]) / 3
+    np.testing.assert_allclose(scores.grad, expected, rtol=1e-12)
+
+
+def test_multi_margin_loss_a_margin_met_exactly_passes_no_gradient():
+    scores = leaf([[1.0, 0.0]])  # 0 - 1 + 1 = 0: the margin is met exactly
+    loss = F.multi_margin_loss(scores, np.array([0]))
+    loss.backward()
+    assert loss.item() == 0.0
+    np.testing.assert_array_equal(scores.grad, [[0.0, 0.0]])
+
+
+def test_multi_margin_loss_of_an_empty_batch_is_nan_for_the_mean_and_0_for_the_sum():
+    empty = leaf(np.zeros((0, 4)))
+    assert math.isnan(F.multi_margin_loss(empty, np.zeros(0, dtype=np.int64)).item())
+    assert F.multi_margin_loss(empty, np.zeros(0, dtype=np.int64), reduction="sum").item() == 0.0
+
+
+def test_multi_margin_loss_takes_p_2_written_as_a_float_as_pytorch():
+    as_int = F.multi_margin_loss(leaf(HINGE_SCORES), HINGE_TARGETS, p=2)
+    assert F.multi_margin_loss(leaf(HINGE_SCORES), HINGE_TARGETS, p=2.0).item() == as_int.item()
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda s: F.multi_margin_loss(s, HINGE_TARGETS, p=3),
+            ValueError,
+            r"p must be 1 or 2 \(as in PyTorch\), got 3",
+        ),
+        (
+            lambda s: F.multi_margin_loss(s, HINGE_TARGETS, p=True),
+            TypeError,
+            "p must be a real number, got True",
+        ),
+        (
+            lambda s: F.multi_margin_loss(s, HINGE_TARGETS, margin=None),
+            TypeError,
+            "margin must be a real number",
+        ),
+        (
+            lambda s: F.multi_margin_loss(s, HINGE_TARGETS, weight=Tensor(np.array([1.0, 2.0]))),
+            ValueError,
+            r"weight must have one value per class, shape \(3,\), got shape \(2,\)",
+        ),
+        (
+            lambda s: F.multi_margin_loss(s, np.array([0, 1, 3])),
+            ValueError,
+            r"target class indices must lie in \[0, 2\] for 3 classes, got 3",
+        ),
+        (
+            lambda s: F.multi_margin_loss(s, HINGE_TARGETS, reduction="avg"),
+            ValueError,
+            "reduction must be one of",
+        ),
+        (
+            lambda s: F.multi_margin_loss(s.reshape(3, 3, 1), np.zeros((3, 1), dtype=np.int64)),
+            ValueError,
+            r"expected an input \(N, num_classes\) or \(num_classes,\), got shape \(3, 3, 1\)",
+        ),
+    ],
+)
+def test_multi_margin_loss_refuses_bad_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call(leaf(HINGE_SCORES))
+
+
 # ------------------------------------------------------------------------------ binary cross-entropy
 
 
@@ -915,6 +1036,39 @@ def test_multiclass_hinge_loss_gradient_with_margins_active_and_inactive(shape, 
     )
 
 
+MULTI_MARGIN_CASES = {
+    "(5, 4), p 1, mean": ((5, 4), 1, 1.05, False, "mean"),
+    "(1, 6), p 2, mean": ((1, 6), 2, 0.45, False, "mean"),
+    "(4, 3), p 1, weight, none": ((4, 3), 1, 1.05, True, "none"),
+    "(3, 5), p 2, weight, sum": ((3, 5), 2, 0.75, True, "sum"),
+    "(6,), p 1, none": ((6,), 1, 0.45, False, "none"),
+}
+
+
+def multi_margin_case(shape: tuple, weighted: bool, seed: int) -> tuple:
+    """Scores away from the hinge's kink (hinge_scores); as each row's target, its class of middle score, so
+    that some margins are active and some are not; class weights."""
+    scores = hinge_scores(*shape, seed=seed)
+    classes = shape[-1]
+    middle = np.argsort(scores.data.reshape(-1, classes), axis=1)[:, classes // 2]
+    targets = middle if len(shape) == 2 else middle[0]
+    weight = Tensor(np.linspace(0.5, 2.0, classes)) if weighted else None
+    return scores, targets, weight
+
+
+@pytest.mark.parametrize("name", list(MULTI_MARGIN_CASES))
+def test_multi_margin_loss_gradient(name):
+    shape, p, margin, weighted, reduction = MULTI_MARGIN_CASES[name]
+    scores, targets, weight = multi_margin_case(shape, weighted, seed=5)
+    rows = scores.data.reshape(-1, shape[-1])
+    margins = rows - rows[np.arange(len(rows)), targets.ravel()][:, None] + margin
+    margins[np.arange(len(rows)), targets.ravel()] = 0.0
+    assert (margins > 0).any() and (margins < 0).any()  # both kinds occur
+    assert_gradcheck(
+        lambda s: F.multi_margin_loss(s, targets, p, margin, weight, reduction=reduction), scores
+    )
+
+
 # ------------------------------------------------------------------------------ against PyTorch
 
 
@@ -1074,4 +1228,33 @@ def test_multiclass_hinge_loss_is_torch_multi_margin_loss_times_the_number_of_cl
             )
         ),
         [hinge_scores(6, num_classes, seed=4).data],
+    )
+
+
+@pytest.mark.parametrize("name", list(MULTI_MARGIN_CASES))
+def test_multi_margin_loss_matches_torch(torch, name):
+    shape, p, margin, weighted, reduction = MULTI_MARGIN_CASES[name]
+    scores, targets, weight = multi_margin_case(shape, weighted, seed=6)
+    our_weight = None if weight is None else Tensor(weight.data.astype(np.float32))
+    their_weight = None if weight is None else torch.tensor(weight.data, dtype=torch.float32)
+    compare_with_torch(
+        torch,
+        lambda s: F.multi_margin_loss(s, targets, p, margin, our_weight, reduction=reduction),
+        lambda s: torch.nn.functional.multi_margin_loss(
+            s, torch.tensor(targets), p, margin, their_weight, reduction=reduction
+        ),
+        [scores.data],
+    )
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_multi_margin_loss_matches_torch_in_float64_to_rounding(torch, p):
+    scores, targets, weight = multi_margin_case((6, 5), weighted=True, seed=7)
+    assert_same_as_torch(
+        torch,
+        lambda s: F.multi_margin_loss(s, targets, p, 0.75, weight),
+        lambda s: torch.nn.functional.multi_margin_loss(
+            s, torch.tensor(targets), p, 0.75, torch.tensor(weight.data)
+        ),
+        scores.data,
     )

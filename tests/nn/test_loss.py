@@ -36,6 +36,13 @@ def test_nll_loss_module_calls_nll_loss_with_its_options():
     np.testing.assert_array_equal(criterion(z, TARGETS).data, expected.data)
 
 
+def test_multi_margin_loss_module_calls_multi_margin_loss_with_its_options():
+    x = random_tensor(4, 3, seed=6)
+    criterion = nn.MultiMarginLoss(2, 0.5, Tensor(WEIGHT), reduction="none")
+    expected = F.multi_margin_loss(x, TARGETS, 2, 0.5, Tensor(WEIGHT), reduction="none")
+    np.testing.assert_array_equal(criterion(x, TARGETS).data, expected.data)
+
+
 def test_regression_and_binary_modules_call_their_functions():
     x, y = random_tensor(3, 4, seed=3), uniform_tensor(3, 4, low=0.0, high=1.0, seed=4)
     p = F.sigmoid(x)
@@ -70,6 +77,7 @@ def test_a_loss_module_passes_the_gradient_back_to_the_input():
 DEFAULTS = {
     "CrossEntropyLoss": ("reduction", "ignore_index", "label_smoothing"),
     "NLLLoss": ("reduction", "ignore_index"),
+    "MultiMarginLoss": ("reduction", "p", "margin"),
     "MSELoss": ("reduction",),
     "L1Loss": ("reduction",),
     "BCELoss": ("reduction",),
@@ -141,6 +149,8 @@ def test_a_weighted_loss_follows_its_model_to_float64():
         (lambda: nn.SmoothL1Loss(beta=-1.0), ValueError, "SmoothL1Loss: beta must be non-negative, got -1.0"),
         (lambda: nn.HuberLoss(delta=math.nan), ValueError, "HuberLoss: delta must be positive, got nan"),
         (lambda: nn.BCELoss(np.ones(3)), TypeError, "cannot assign ndarray object to buffer 'weight'"),
+        (lambda: nn.MultiMarginLoss(p=3), ValueError, r"MultiMarginLoss: p must be 1 or 2 \(as in PyTorch\)"),
+        (lambda: nn.MultiMarginLoss(margin="1"), TypeError, "MultiMarginLoss: margin must be a real number"),
     ],
 )
 def test_loss_modules_refuse_bad_options_when_built(build, error, message):
@@ -164,6 +174,12 @@ TORCH_MODULES = {
     "NLLLoss, weight, none": (
         lambda: nn.NLLLoss(Tensor(WEIGHT.astype(np.float32)), reduction="none"),
         lambda torch: torch.nn.NLLLoss(torch.tensor(WEIGHT, dtype=torch.float32), reduction="none"),
+        (4, 3),
+        lambda: TARGETS,
+    ),
+    "MultiMarginLoss, p 2, margin 0.5, weight": (
+        lambda: nn.MultiMarginLoss(2, 0.5, Tensor(WEIGHT.astype(np.float32))),
+        lambda torch: torch.nn.MultiMarginLoss(2, 0.5, torch.tensor(WEIGHT, dtype=torch.float32)),
         (4, 3),
         lambda: TARGETS,
     ),

@@ -8,8 +8,8 @@ Each op is a Function with a hand-written backward, in the file named for it:
     roi.py         roi_pool, roi_align: a box of a feature map at a fixed size (Fast R-CNN, Mask R-CNN)
     activation.py  relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu, softplus
     bias_relu.py   bias_relu: max(x + bias, 0) in one op (one CUDA kernel on the GPU)
-    loss.py        cross_entropy, nll_loss, multiclass_hinge_loss, binary_cross_entropy(_with_logits),
-                   mse_loss, l1_loss, smooth_l1_loss, huber_loss
+    loss.py        cross_entropy, nll_loss, multi_margin_loss, multiclass_hinge_loss,
+                   binary_cross_entropy(_with_logits), mse_loss, l1_loss, smooth_l1_loss, huber_loss
     padding.py     pad (constant, reflect, replicate, circular)
     one_hot.py     one_hot
     similarity.py  normalize, cosine_similarity
@@ -50,6 +50,7 @@ from tinyconv.functional.loss import (
     huber_loss,
     l1_loss,
     mse_loss,
+    multi_margin_loss,
     multiclass_hinge_loss,
     nll_loss,
     smooth_l1_loss,
@@ -73,6 +74,7 @@ __all__ = [
     "nll_loss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "multi_margin_loss",
     "multiclass_hinge_loss",
     "pad",
     "adaptive_avg_pool2d",

@@ -1,7 +1,8 @@
 """Loss functions, as `torch.nn.functional`, each a Function with its gradient written out:
 
     classes        cross_entropy, nll_loss (class weights, ignore_index, label smoothing, and inputs
-                   (N, C, d1, ...) with one target per position, as segmentation uses), multiclass_hinge_loss
+                   (N, C, d1, ...) with one target per position, as segmentation uses), multi_margin_loss
+                   (the multiclass SVM loss, PyTorch's) and multiclass_hinge_loss (cs231n's, C times it)
     yes/no         binary_cross_entropy (weight), binary_cross_entropy_with_logits (weight, pos_weight)
     regression     mse_loss, l1_loss, smooth_l1_loss (beta), huber_loss (delta)
 
@@ -317,43 +318,103 @@ def nll_loss(
     return unrows(NLLLoss(q, reduction, denominator)(rows), input, reduction)
 
 
-class MulticlassHingeLoss(Function):
-    """The multiclass SVM loss of cs231n (Weston and Watkins, 1999), for scores s (N, K), targets t:
+class MultiMarginLoss(Function):
+    """The multiclass SVM loss (Weston and Watkins, 1999), for scores s (N, C) and target classes t (N,):
 
-        loss_n = sum over j != t_n of max(0, s[n, j] - s[n, t_n] + margin)
-        L      = (1/N) sum_n loss_n                                       (reduction='mean')
-        dL/ds[n, j]   = [s[n, j] - s[n, t_n] + margin > 0] / N            for j != t_n
-        dL/ds[n, t_n] = -(number of such active margins in row n) / N
-    Every wrong class scoring within `margin` of the right one adds to the loss and is pushed down;
-    the right class is pushed up once for each. (At exactly 0 a margin counts as inactive.)
+        z[n, j] = s[n, j] - s[n, t_n] + margin                      how far class j comes within the margin
+        loss_n  = w[t_n] / D * sum over j != t_n of max(0, z[n, j])^p
+        L       = (1/N) sum_n loss_n                                  (reduction='mean')
+        dloss_n/ds[n, j]   = w[t_n] / D * p max(0, z[n, j])^(p-1) [z[n, j] > 0]    for j != t_n
+        dloss_n/ds[n, t_n] = -(the sum of those over j)
+    Every wrong class scoring within `margin` of the right one adds to the loss and is pushed down; the
+    right class is pushed up by as much as all of them together. (At exactly 0 a margin counts as inactive,
+    as in PyTorch.) w: a weight per class (all 1 without one); p: 1 (the hinge) or 2 (its square).
+    D divides each row: PyTorch's multi_margin_loss divides by the number of classes C, cs231n's SVM loss
+    (multiclass_hinge_loss here) does not (D = 1). The mean is over the N rows, weights or not.
+    Shapes: s (N, C) -> (N,) losses for 'none', a scalar otherwise.
     """
 
-    def __init__(self, targets, margin: float, reduction: str):
-        self.targets, self.margin, self.reduction = targets, margin, reduction
+    def __init__(self, targets, p: int, margin: float, row_weights, divisor: int, reduction: str):
+        # row_weights: w[t_n] for each row, (N,), or None for all 1
+        self.targets, self.p, self.margin = targets, p, margin
+        self.row_weights, self.divisor, self.reduction = row_weights, divisor, reduction
 
     def forward(self, scores):
         xp = get_array_module(scores)
         rows = xp.arange(scores.shape[0])
-        margins = xp.maximum(scores - scores[rows, self.targets][:, None] + self.margin, 0)
-        margins[rows, self.targets] = 0  # the sum skips j = t_n
-        self.active = margins > 0
-        return reduce_losses(margins.sum(axis=1), self.reduction)
+        z = scores - scores[rows, self.targets][:, None] + self.margin
+        z[rows, self.targets] = 0  # the sum skips j = t_n: that term would always be `margin`
+        self.active = xp.maximum(z, 0)  # max(0, z): what backward needs, 0 where the margin is met
+        losses = (self.active if self.p == 1 else self.active * self.active).sum(axis=1)
+        if self.row_weights is not None:
+            losses = losses * self.row_weights
+        return reduce_losses(losses / self.divisor, self.reduction)
 
     def backward(self, grad_out):
         xp = get_array_module(grad_out)
         n = self.active.shape[0]
-        grad = self.active.astype(grad_out.dtype)
-        grad[xp.arange(n), self.targets] = -self.active.sum(axis=1)
-        scale = upstream(grad_out, self.reduction, n)
-        return grad * (scale[:, None] if self.reduction == "none" else scale)
+        # d max(0, z)^p / dz: [z > 0] for p = 1, 2 max(0, z) for p = 2
+        grad = (self.active > 0).astype(grad_out.dtype) if self.p == 1 else 2 * self.active
+        scale = upstream(grad_out, self.reduction, n) / self.divisor  # () or, for 'none', (N,)
+        if self.row_weights is not None:
+            scale = scale * self.row_weights  # now (N,): one factor per row
+        grad = grad * (scale[:, None] if scale.ndim == 1 else scale)
+        grad[xp.arange(n), self.targets] = -grad.sum(axis=1)  # s[n, t_n] enters every z[n, j] with a minus
+        return grad
+
+
+def check_multi_margin_power(op: str, p) -> int:
+    """p as the int 1 or 2, the powers PyTorch's multi_margin_loss has (2.0 is taken as 2, as there)."""
+    if check_real(op, "p", p) not in (1, 2):
+        raise ValueError(f"{op}: p must be 1 or 2 (as in PyTorch), got {p!r}")
+    return int(p)
+
+
+def multi_margin_loss(
+    input: Tensor,
+    target,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: Tensor | None = None,
+    *,
+    reduction: str = "mean",
+) -> Tensor:
+    """The multiclass SVM loss as torch.nn.functional.multi_margin_loss: for each sample,
+
+        loss = sum over j != y of w[y] * max(0, margin - x[y] + x[j])^p / C
+
+    input:  (N, C) scores, or (C,) for one sample; target: integer classes (N,), or () for one sample
+    p:      1 (the hinge, the default) or 2 (the squared hinge)
+    weight: (C,) a weight per class, applied by the target's class; None for all 1
+    reduction: 'mean' over the N samples (not over the weights, unlike cross_entropy), 'sum', or 'none'
+            (losses (N,), or () for a (C,) input)
+    PyTorch divides each sample's sum by C; the SVM loss of the cs231n notes does not, so it is C times
+    this: with small random weights it starts near C - 1, this near (C - 1) / C.
+    """
+    op = "multi_margin_loss"
+    check_tensor(input, op, "input")
+    check_floating(input, op, "input")
+    if input.ndim not in (1, 2):
+        raise ValueError(
+            f"{op}: expected an input (N, num_classes) or (num_classes,), got shape {input.shape}"
+        )
+    check_reduction(op, reduction)
+    p = check_multi_margin_power(op, p)
+    margin = check_real(op, "margin", margin)
+    rows = input if input.ndim == 2 else input.reshape(1, input.shape[0])
+    targets = index_target(op, target, input)
+    weights = class_weights(op, weight, input, rows.shape[1])
+    row_weights = None if weights is None else weights[targets]
+    losses = MultiMarginLoss(targets, p, margin, row_weights, rows.shape[1], reduction)(rows)
+    return unrows(losses, input, reduction)
 
 
 def multiclass_hinge_loss(input: Tensor, target, margin: float = 1.0, reduction: str = "mean") -> Tensor:
     """The multiclass SVM loss of cs231n: sum over wrong classes j of max(0, s_j - s_y + margin).
 
     input: scores (N, K); target: integer classes (N,). reduction: 'mean' over the batch, 'sum' or 'none'.
-    torch.nn.functional.multi_margin_loss (p=1) also divides each row by the number of classes K:
-    multi_margin_loss(s, t) = multiclass_hinge_loss(s, t) / K.
+    torch.nn.functional.multi_margin_loss (p=1), multi_margin_loss here, also divides each row by the
+    number of classes K: multi_margin_loss(s, t) = multiclass_hinge_loss(s, t) / K.
     """
     op = "multiclass_hinge_loss"
     check_tensor(input, op, "input")
@@ -362,7 +423,7 @@ def multiclass_hinge_loss(input: Tensor, target, margin: float = 1.0, reduction:
         raise ValueError(f"{op}: expected a 2-D input (N, num_classes), got shape {input.shape}")
     check_reduction(op, reduction)
     margin = check_real(op, "margin", margin)
-    return MulticlassHingeLoss(index_target(op, target, input), margin, reduction)(input)
+    return MultiMarginLoss(index_target(op, target, input), 1, margin, None, 1, reduction)(input)
 
 
 # ------------------------------------------------------------------------------ binary cross-entropy

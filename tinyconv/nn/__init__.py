@@ -16,8 +16,8 @@
     transformer.py TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
                    TransformerDecoder, Transformer
     dropout.py     Dropout, Dropout2d
-    loss.py        CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss,
-                   HuberLoss
+    loss.py        CrossEntropyLoss, NLLLoss, MultiMarginLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss,
+                   SmoothL1Loss, HuberLoss
     utils.py       clip_grad_norm_ (`nn.utils`)
 Initializers are in tinyconv/init.py, and `tinyconv.nn.init` is that same module (as torch.nn.init);
 `tinyconv.nn.functional` is tinyconv.functional (as torch.nn.functional), so `import
@@ -44,6 +44,7 @@ from tinyconv.nn.loss import (
     HuberLoss,
     L1Loss,
     MSELoss,
+    MultiMarginLoss,
     NLLLoss,
     SmoothL1Loss,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "ParameterList",
     "CrossEntropyLoss",
     "NLLLoss",
+    "MultiMarginLoss",
     "MSELoss",
     "L1Loss",
     "BCELoss",

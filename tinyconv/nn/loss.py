@@ -12,17 +12,20 @@ something else (HuberLoss(reduction, delta) is positional in both). As in PyTorc
 
 from __future__ import annotations
 
+from tinyconv.checks import check_real
 from tinyconv.functional.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     check_beta,
     check_class_options,
     check_delta,
+    check_multi_margin_power,
     check_reduction,
     cross_entropy,
     huber_loss,
     l1_loss,
     mse_loss,
+    multi_margin_loss,
     nll_loss,
     smooth_l1_loss,
 )
@@ -90,6 +93,22 @@ class NLLLoss(WeightedLoss):
 
     def forward(self, input: Tensor, target) -> Tensor:
         return nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
+
+
+class MultiMarginLoss(WeightedLoss):
+    """F.multi_margin_loss(input, target, p, margin, weight, reduction=) as a module: the multiclass SVM
+    loss, sum over wrong classes j of w[y] * max(0, margin - x[y] + x[j])^p, divided by the number of
+    classes C (cs231n's SVM loss is C times it). input (N, C) or (C,) scores, target class indices."""
+
+    def __init__(
+        self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None, *, reduction: str = "mean"
+    ):
+        super().__init__(weight, reduction)
+        self.p = check_multi_margin_power("MultiMarginLoss", p)
+        self.margin = check_real("MultiMarginLoss", "margin", margin)
+
+    def forward(self, input: Tensor, target) -> Tensor:
+        return multi_margin_loss(input, target, self.p, self.margin, self.weight, reduction=self.reduction)
 
 
 class MSELoss(Loss):
