@@ -28,7 +28,8 @@ A map of the package for a reader:
     models/              LeNet-5 to ResNet; summary(model, input_shape) tables any model's layers
     detection/           boxes, IoU, NMS, anchors, box coding, mAP (torchvision's names; RoI pooling and
                          RoIAlign are functional/roi.py's)
-    viz.py               a layer's filters and feature maps drawn as images (imports matplotlib when used)
+    viz/                 filters, feature maps, attention and the computational graph, drawn (imports
+                         matplotlib when used)
 """
 
 # tensor.py first: the autograd engine and the ops it imports at its end all build on Tensor.

@@ -1,5 +1,5 @@
 """Look inside a network: its filters, the feature maps of any layer, and a Vision Transformer's
-attention, drawn as images.
+attention, drawn as images; and the computational graph behind a tensor.
 
 Zeiler, Fergus, "Visualizing and understanding convolutional networks", ECCV 2014 (arXiv 1311.2901)
 looked at what each layer of AlexNet had learned and found it wanting (dead filters, aliasing); what
@@ -17,8 +17,13 @@ they saw gave ZFNet. These two pictures are the simplest form of that idea:
         head of one block laid over the patches, and the attention rollout across all blocks
         (attention_rollout, Abnar & Zuidema 2020).
 
-All three return the matplotlib Figure (a notebook shows it) and, given `path`, also write it as a PNG,
-atomically (tinyconv.serialization.atomic_write: an interrupted run never leaves half a file).
+    tinyconv.viz.draw_graph(loss, path="graph.png")
+        the computational graph behind a tensor: a box per tensor with its value and gradient, a node
+        per Function, as the backprop lecture draws it (viz/graph.py, where the layout is explained).
+
+All four return the matplotlib Figure (a notebook shows it) and, given `path`, also write it as a PNG
+(draw_graph: PNG or SVG, by the path's suffix), atomically (tinyconv.serialization.atomic_write: an
+interrupted run never leaves half a file).
 
 matplotlib is imported inside the functions, not at the top: `import tinyconv` stays fast, and the
 core of tinyconv never needs it. The figures are built with matplotlib's object API (`Figure`), not
@@ -36,6 +41,10 @@ from tinyconv.checks import check_int
 from tinyconv.nn.module import Module
 from tinyconv.serialization import atomic_write
 from tinyconv.tensor import Tensor
+from tinyconv.viz.graph import draw_graph, extract_graph, layout_graph, retain_grads
+
+__all__ = ["filters", "feature_maps", "attention", "attention_rollout"]
+__all__ += ["draw_graph", "extract_graph", "layout_graph", "retain_grads"]  # viz/graph.py
 
 TILE_INCHES = 1.1  # the side of one small image in the grid
 LAYERS_LISTED = 20  # an unknown layer name gets an error that lists this many of the valid names
