@@ -635,27 +635,12 @@ def graph_figure(graph: Graph, layout: Layout):
                 color=colour,
                 **text,
             )
+        # The block of lines is centred on the arrow; its lines start at one left edge, so that the
+        # rows of a matrix stand under each other.
         label_x, label_y = label_at
+        block = dict(ha="center", multialignment="left", linespacing=1.2, **text)
         if node.value:
-            axes.text(
-                label_x,
-                label_y - LABEL_GAP,
-                "\n".join(node.value),
-                ha="center",
-                va="bottom",
-                color=GREEN,
-                linespacing=1.2,
-                **text,
-            )
+            axes.text(label_x, label_y - LABEL_GAP, "\n".join(node.value), va="bottom", color=GREEN, **block)
         if node.grad:
-            axes.text(
-                label_x,
-                label_y + LABEL_GAP,
-                "\n".join(node.grad),
-                ha="center",
-                va="top",
-                color=RED,
-                linespacing=1.2,
-                **text,
-            )
+            axes.text(label_x, label_y + LABEL_GAP, "\n".join(node.grad), va="top", color=RED, **block)
     return figure
