@@ -11,7 +11,7 @@ demo, lives here, one plain function per job:
     one epoch    progress_bar, EpochStats, count_correct, stop_if_not_finite, evaluate, epoch_line
     checkpoints  save_checkpoint, read_checkpoint (+ non_finite_arrays), resume_checkpoint, restore,
                  make_optimizer (--optimizer), warmup_cosine (a learning-rate schedule for LambdaLR)
-    pictures     curves_figure, save_figure
+    pictures     curves_figure, image_grid, save_figure
     the end      count_parameters, peak_memory_mib, time_and_memory_line
 
 Expected failures (no dataset, a bad checkpoint, an --out folder that cannot be written, a loss that
@@ -43,10 +43,11 @@ from tqdm import tqdm
 
 import tinyconv
 from tinyconv import optim
-from tinyconv.data import MNIST, DataLoader, DatasetError, FashionMNIST, Subset
+from tinyconv.data import MNIST, BinarizedMNIST, DataLoader, DatasetError, FashionMNIST, Subset
 from tinyconv.serialization import atomic_write
 
-DATASETS = {"mnist": MNIST, "fashion": FashionMNIST}  # the names --dataset accepts
+# The names open_dataset (and --dataset) accepts.
+DATASETS = {"mnist": MNIST, "fashion": FashionMNIST, "binarized-mnist": BinarizedMNIST}
 
 
 # ----------------------------------------------------------------------------------------- flags
@@ -415,6 +416,26 @@ def curves_figure(panels: dict, title: str) -> Figure:
             axes.legend()
     figure.suptitle(title)
     figure.tight_layout()
+    return figure
+
+
+def image_grid(images, columns: int, title: str) -> Figure:
+    """A grid of N square greyscale images with pixels in [0, 1], `columns` to a row: generated digits,
+    their reconstructions, the originals (black 0, white 1, no smoothing). images: (N, side * side),
+    (N, side, side) or (N, 1, side, side)."""
+    images = np.asarray(images)
+    side = math.isqrt(images[0].size)
+    images = images.reshape(len(images), side, side)
+    rows = math.ceil(len(images) / columns)
+    figure = Figure(figsize=(max(columns * 0.6, 4.0), rows * 0.6 + 0.4))  # wide enough for the title
+    for index, image in enumerate(images):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        axes.imshow(image, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+        axes.set_axis_off()
+    figure.suptitle(title, fontsize=9)
+    figure.subplots_adjust(
+        left=0.01, right=0.99, bottom=0.01, top=1 - 0.4 / (rows * 0.6 + 0.4), wspace=0.05, hspace=0.05
+    )
     return figure
 
 

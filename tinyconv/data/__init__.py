@@ -8,6 +8,7 @@ collate.py     default_collate: a batch's samples stacked into batch Tensors
 dataloader.py  DataLoader: shuffled batches of Tensors, repeatable under a seed
 mnist.py       MNIST: find, download, verify and read the four MNIST files
 fashion_mnist.py  FashionMNIST: Zalando's clothes in MNIST's format (MNIST with other files)
+binarized_mnist.py  BinarizedMNIST: MNIST's pixels sampled once to 0 or 1 (fixed seed), for generative models
 cifar.py       CIFAR10: download, verify, extract and read the pickled CIFAR-10 batches
 download.py    download from mirrors into a temporary file, verify its digest, then rename it; data folders
 idx.py         read_idx / write_idx: the IDX file format of MNIST
@@ -16,6 +17,7 @@ canvas.py      DigitCanvases: a few digits per larger image, a class per pixel a
 imagenet.py    imagenet_classes(), IMAGENET_MEAN, IMAGENET_STD: to read and feed ImageNet networks
 """
 
+from tinyconv.data.binarized_mnist import BinarizedMNIST
 from tinyconv.data.canvas import DigitCanvases
 from tinyconv.data.cifar import CIFAR10
 from tinyconv.data.collate import default_collate
@@ -28,5 +30,6 @@ from tinyconv.data.transforms import Compose, Normalize, RandomCrop, RandomHoriz
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate"]
 __all__ += ["DatasetError", "MNIST", "FashionMNIST", "CIFAR10", "DigitCanvases"]
+__all__ += ["BinarizedMNIST"]
 __all__ += ["RandomCrop", "RandomHorizontalFlip", "Normalize", "Compose"]
 __all__ += ["imagenet_classes", "IMAGENET_MEAN", "IMAGENET_STD"]

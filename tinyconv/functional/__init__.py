@@ -20,6 +20,7 @@ Each op is a Function with a hand-written backward, in the file named for it:
     normalization.py  local_response_norm, batch_norm, layer_norm
     attention.py   scaled_dot_product_attention (the Transformer's softmax(Q K^T / sqrt(E)) V)
     dropout.py     dropout, dropout2d
+    variational.py reparameterize, kl_to_standard_normal, gaussian_log_prob, bernoulli_log_prob (the VAE's)
     reference.py   naive loop conv2d and max_pool2d: the specification the fast ones are tested against
 """
 
@@ -62,6 +63,12 @@ from tinyconv.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_poo
 from tinyconv.functional.recurrent import gru_cell, lstm_cell, rnn_cell
 from tinyconv.functional.roi import roi_align, roi_pool
 from tinyconv.functional.similarity import cosine_similarity, normalize
+from tinyconv.functional.variational import (
+    bernoulli_log_prob,
+    gaussian_log_prob,
+    kl_to_standard_normal,
+    reparameterize,
+)
 
 __all__ = [
     "conv_transpose2d",
@@ -108,4 +115,8 @@ __all__ = [
     "one_hot",
     "normalize",
     "cosine_similarity",
+    "reparameterize",
+    "kl_to_standard_normal",
+    "gaussian_log_prob",
+    "bernoulli_log_prob",
 ]

@@ -11,6 +11,9 @@ Each file cites its paper and tables its network's layers, output shapes and par
     resnet.py     BasicBlock, Bottleneck, ResNet18/34/50: identity shortcuts                      2015
     densenet.py   DenseNet, densenet121/161/169/201: each layer fed all earlier maps (cat)        2016
     vit.py        VisionTransformer, vit_b_16/b_32/l_16: image patches through a Transformer      2021
+    autoregressive.py  FVSBN, MADE (masks from degrees), sample: p(x) = prod p(x_i | x_<i)   1992, 2015
+    vae.py        VAE: the variational autoencoder, MLP encoder and Bernoulli decoder             2014
+    dcgan.py      DCGANGenerator, DCGANDiscriminator: a GAN's two players for 28x28 images        2016
     summary.py    summary(model, input_shape): each layer's output shape and parameter count
     convolutionalize.py  convolutionalize(model, input_size): Linear layers as convolutions, so a
                   classifier slides over a larger image and gives a heat-map per class (FCN)  2015
@@ -18,12 +21,14 @@ Each file cites its paper and tables its network's layers, output shapes and par
 """
 
 from tinyconv.models.alexnet import AlexNet
+from tinyconv.models.autoregressive import FVSBN, MADE
 from tinyconv.models.convolutionalize import (
     FullyConvolutional,
     ReceptiveField,
     convolutionalize,
     receptive_field,
 )
+from tinyconv.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from tinyconv.models.densenet import (
     DenseBlock,
     DenseLayer,
@@ -38,6 +43,7 @@ from tinyconv.models.googlenet import GoogLeNet, Inception
 from tinyconv.models.lenet import LeNet5, LeNet5Classic
 from tinyconv.models.resnet import BasicBlock, Bottleneck, ResNet, ResNet18, ResNet34, ResNet50
 from tinyconv.models.summary import summary
+from tinyconv.models.vae import VAE
 from tinyconv.models.vgg import VGG, vgg11, vgg13, vgg16, vgg19
 from tinyconv.models.vit import VisionTransformer, vit_b_16, vit_b_32, vit_l_16
 from tinyconv.models.zfnet import ZFNet
@@ -77,4 +83,9 @@ __all__ = [
     "receptive_field",
     "FullyConvolutional",
     "ReceptiveField",
+    "FVSBN",
+    "MADE",
+    "VAE",
+    "DCGANGenerator",
+    "DCGANDiscriminator",
 ]

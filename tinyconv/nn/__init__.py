@@ -4,6 +4,7 @@
     parameter.py   Parameter: a tensor the model learns; Buffer: state it keeps but does not learn
     container.py   Sequential, ModuleList, ModuleDict, ParameterList
     linear.py      Linear            conv.py     Conv2d, ConvTranspose2d
+    masked_linear.py  MaskedLinear: a Linear whose fixed 0/1 mask cuts connections (MADE)
     upsampling.py  Upsample
     pooling.py     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
     activation.py  ReLU, LeakyReLU, Sigmoid, Tanh, ELU, GELU, Softplus, Softmax
@@ -48,6 +49,7 @@ from tinyconv.nn.loss import (
     NLLLoss,
     SmoothL1Loss,
 )
+from tinyconv.nn.masked_linear import MaskedLinear
 from tinyconv.nn.module import Module
 from tinyconv.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm, LocalResponseNorm
 from tinyconv.nn.parameter import Buffer, Parameter
@@ -115,6 +117,7 @@ __all__ = [
     "SmoothL1Loss",
     "HuberLoss",
     "Linear",
+    "MaskedLinear",
     "Conv2d",
     "MaxPool2d",
     "AvgPool2d",
