@@ -14,6 +14,8 @@ Times (median over repeated runs, after warm-up):
       where torchvision imports (its time in the torch column),
   one LeNet-5 training step (batch 64, Adam), and, with --epoch, one full MNIST training epoch
   (data in memory, the same model, batch size and optimizer on both sides),
+  one GAN training step of demos/gan_mnist.py (the discriminator's update, then the generator's;
+      DCGAN width 32, latent 64, batch 64, Adam with beta1 0.5), the same weights on both sides,
   DenseNet-121's forward in eval mode, batch 8, 224x224 (the same weights on both sides),
   MultiheadAttention forward + backward and a TransformerEncoderLayer forward + backward
       N=64, L=50, E=128, 4 heads (feed-forward 512, dropout 0), the same weights on both sides.
@@ -39,7 +41,7 @@ import numpy as np
 import tinyconv
 import tinyconv.functional as F
 from tinyconv import optim
-from tinyconv.models import LeNet5, densenet121
+from tinyconv.models import DCGANDiscriminator, DCGANGenerator, LeNet5, densenet121
 
 try:
     import torch
@@ -49,6 +51,7 @@ except ImportError:  # the comparison is optional; tinyconv's own times are stil
 # The PyTorch LeNet-5 that the tests compare against: one definition, shared.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
 from helpers import torch_lenet5  # noqa: E402
+from helpers.torch_dcgan import torch_dcgan  # noqa: E402
 from helpers.torch_densenet import torch_densenet  # noqa: E402
 
 CONV_CASES = {
@@ -277,6 +280,60 @@ def attention_functions(module_name: str, rng) -> dict:
     return functions
 
 
+# demos/gan_mnist.py's default networks and batch size
+GAN_LATENT, GAN_WIDTH, GAN_BATCH = 64, 32, 64
+
+
+def gan_step_functions(rng) -> dict:
+    """One GAN training step of demos/gan_mnist.py per call (the discriminator's update, then the
+    generator's: two Adams with beta1 = 0.5, BCE with logits), DCGAN width 32, latent 64, batch 64, on both
+    sides; torch's networks start from tinyconv's weights and see the same images and noise."""
+    generator, discriminator = DCGANGenerator(GAN_LATENT, GAN_WIDTH), DCGANDiscriminator(GAN_WIDTH)
+    real = rng.uniform(-1, 1, (GAN_BATCH, 1, 28, 28)).astype(np.float32)
+    noise = rng.standard_normal((GAN_BATCH, GAN_LATENT)).astype(np.float32)
+    real_label, fake_label = np.ones((GAN_BATCH, 1), np.float32), np.zeros((GAN_BATCH, 1), np.float32)
+    g_optimizer = optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    d_optimizer = optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+
+    def tc_step():
+        bce = F.binary_cross_entropy_with_logits
+        fake = generator(tinyconv.Tensor(noise))
+        loss_d = bce(discriminator(tinyconv.Tensor(real)), real_label)
+        loss_d = loss_d + bce(discriminator(fake.detach()), fake_label)
+        d_optimizer.zero_grad()
+        loss_d.backward()
+        d_optimizer.step()
+        loss_g = bce(discriminator(fake), real_label)
+        g_optimizer.zero_grad()
+        loss_g.backward()
+        g_optimizer.step()
+
+    functions = {"tinyconv": tc_step}
+    if torch is not None:
+        torch_generator, torch_discriminator = torch_dcgan(torch, GAN_LATENT, GAN_WIDTH)
+        for reference, model in ((torch_generator, generator), (torch_discriminator, discriminator)):
+            reference.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+        torch_g_optimizer = torch.optim.Adam(torch_generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        torch_d_optimizer = torch.optim.Adam(torch_discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        ones, zeros = torch.from_numpy(real_label), torch.from_numpy(fake_label)
+
+        def torch_step():
+            bce = torch.nn.functional.binary_cross_entropy_with_logits
+            fake = torch_generator(torch.from_numpy(noise))
+            loss_d = bce(torch_discriminator(torch.from_numpy(real)), ones)
+            loss_d = loss_d + bce(torch_discriminator(fake.detach()), zeros)
+            torch_d_optimizer.zero_grad()
+            loss_d.backward()
+            torch_d_optimizer.step()
+            loss_g = bce(torch_discriminator(fake), ones)
+            torch_g_optimizer.zero_grad()
+            loss_g.backward()
+            torch_g_optimizer.step()
+
+        functions["torch"] = torch_step
+    return functions
+
+
 def densenet121_forward_functions(rng) -> dict:
     """DenseNet-121's forward without a graph, in eval mode, on a batch of 8 images of 224x224, on both
     sides; torch's DenseNet (torchvision's, written with torch.nn) starts from tinyconv's weights."""
@@ -429,6 +486,8 @@ def main() -> None:
         functions = attention_functions(module_name, rng)
         lines.append(row(f"{module_name} fwd+bwd", time_in_blocks(functions, args.repeats), 2.0))
     lines.append(row("roi_align fwd+bwd", time_in_blocks(roi_align_functions(rng), args.repeats), 3.0))
+    gan_times = time_in_blocks(gan_step_functions(rng), args.repeats)
+    lines.append(row(f"GAN demo training step, D + G (batch {GAN_BATCH})", gan_times, 2.0))
 
     wall = time.perf_counter() - wall_before
     busy_after, total_after = cpu_busy_jiffies()
