@@ -274,7 +274,8 @@ def main(argv=None) -> dict:
     test_set = open_dataset("mnist", args.data_dir, train=False)
     tinyconv.manual_seed(args.seed)
     initial = mlp()  # one set of starting weights, copied into each optimizer's model
-    print(f"\nMNIST: a 5-layer MLP, {len(train_set):,} images, {args.epochs} epochs of {args.batch_size}")
+    setting = f"{len(train_set):,} images, {args.epochs} epochs, batches of {args.batch_size}"
+    print(f"\nMNIST: a 5-layer MLP, {setting}")
     results, start = {}, time.perf_counter()
     for name in OPTIMIZERS:
         model = mlp()
