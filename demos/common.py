@@ -168,14 +168,15 @@ def remove_stale_temporaries(folder: str, names: list) -> list:
 
 
 # ------------------------------------------------------------------------------------------ data
-def open_dataset(name: str, data_dir: str | None, train: bool, transform=None) -> MNIST:
-    """The training (train=True) or test set of DATASETS[name] (MNIST or a subclass), read from `data_dir`.
+def open_dataset(name: str, data_dir: str | None, train: bool, transform=None, **options) -> MNIST:
+    """The training (train=True) or test set of DATASETS[name] (MNIST or a subclass), read from `data_dir`;
+    `options` go to the dataset's class (BinarizedMNIST's dynamic=True).
 
     If the files are missing, corrupt or cannot be downloaded, exit with the library's message (which
     says where it looked and how to place the files by hand) and the demo's own flag for the folder.
     """
     try:
-        return DATASETS[name](data_dir, train=train, transform=transform)
+        return DATASETS[name](data_dir, train=train, transform=transform, **options)
     except DatasetError as error:
         sys.exit(
             f"{error}\nTo use files elsewhere, give this demo their folder with --data-dir DIR "

@@ -1,6 +1,7 @@
 """BinarizedMNIST (tinyconv/data/binarized_mnist.py) on small made-up MNIST files: each pixel sampled once to
 0 or 1 with probability grey / 255, the same seed giving the same images, each split its own stream, samples
-as unnormalized 0.0 / 1.0; then the real files, when TINYCONV_DATA holds them.
+as unnormalized 0.0 / 1.0; dynamic binarization, a new draw at every read; then the real files, when
+TINYCONV_DATA holds them.
 """
 
 import hashlib
@@ -9,6 +10,7 @@ import numpy
 import pytest
 from helpers.datasets import idx_bytes, pattern_images, real_data_folder
 
+import tinyconv
 from tinyconv.data import MNIST, BinarizedMNIST
 
 TRAIN_IMAGES = pattern_images(5, start=10, image_step=50, row_step=5)
@@ -84,8 +86,36 @@ def test_samples_are_float32_zeros_and_ones_not_normalized(folder):
     assert set(numpy.unique(images)) <= {0.0, 1.0}
 
 
+def test_dynamic_binarization_draws_anew_at_every_read_repeatably_under_a_seed(folder):
+    dataset = SmallBinarizedMNIST(folder, download=False, dynamic=True)
+    numpy.testing.assert_array_equal(dataset.images, TRAIN_IMAGES)  # the grey pixels are kept
+    tinyconv.manual_seed(0)
+    first, _ = dataset[numpy.arange(5)]
+    second, _ = dataset[numpy.arange(5)]
+    assert set(numpy.unique(first)) <= {0.0, 1.0} and (first != second).any()
+    tinyconv.manual_seed(0)
+    numpy.testing.assert_array_equal(dataset[numpy.arange(5)][0], first)
+    assert (first[:, 0][TRAIN_IMAGES == 0] == 0).all() and (first[:, 0][TRAIN_IMAGES == 255] == 1).all()
+
+
+def test_dynamic_draws_are_on_with_probability_grey_over_255(tmp_path):
+    contents = dict(
+        CONTENTS, **{"train-images-idx3-ubyte": idx_bytes(numpy.full((5, 28, 28), 51, numpy.uint8))}
+    )
+
+    class Grey(SmallBinarizedMNIST):
+        sha256 = {name: hashlib.sha256(content).hexdigest() for name, content in contents.items()}
+
+    for name, content in contents.items():
+        (tmp_path / name).write_bytes(content)
+    dataset = Grey(tmp_path, download=False, dynamic=True)
+    draws = numpy.concatenate([dataset[numpy.arange(5)][0] for _ in range(10)])
+    assert draws.mean() == pytest.approx(0.2, abs=0.01)  # 39,200 draws: 4 standard deviations = 0.008
+
+
 def test_repr_names_the_split_and_the_seed(folder):
     assert "BinarizedMNIST(test, 3 images, seed 4" in repr(SmallBinarizedMNIST(folder, train=False, seed=4))
+    assert "BinarizedMNIST(train, 5 images, dynamic" in repr(SmallBinarizedMNIST(folder, dynamic=True))
 
 
 def test_a_negative_seed_is_refused(folder):
