@@ -62,10 +62,8 @@ def test_after_a_sigmoid_every_weight_gradient_of_a_neuron_has_one_sign_after_ta
     assert sigmoid_mean == pytest.approx(0.5, abs=0.01) and tanh_mean == pytest.approx(0.0, abs=0.01)
 
 
-def test_exp_takes_longer_than_max():
-    timings = activations.exp_against_max(30, np.random.default_rng(2))
-    assert timings["1 / (1 + np.exp(-x))"] > timings["np.maximum(x, 0)"]
-    assert timings["F.sigmoid(x)"] > timings["F.relu(x)"]
+# The cost of exp against max is printed by the demo but not asserted here: timings belong in
+# benchmarks, and a timed unit test fails on a loaded machine for reasons that are not bugs.
 
 
 def test_a_deep_sigmoid_network_starves_its_first_layer_and_a_relu_one_does_not():
