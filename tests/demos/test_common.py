@@ -40,8 +40,9 @@ def imported_modules(path: str) -> set:
 
 def test_the_demos_are_the_known_ones():
     assert DEMO_NAMES == [
-        "activations", "alexnet_mini", "char_lstm", "classify_image", "init_activations", "lenet_mnist",
-        "long_dependency", "losses", "optimizers", "param_counts", "resnet_depth", "visualize", "xor_mlp",
+        "activations", "alexnet_mini", "backprop_graph", "char_lstm", "classify_image", "init_activations",
+        "lenet_mnist", "long_dependency", "losses", "optimizers", "param_counts", "resnet_depth", "visualize",
+        "xor_mlp",
     ]  # fmt: skip
 
 
