@@ -18,6 +18,7 @@ Each file cites its paper and tables its network's layers, output shapes and par
     convolutionalize.py  convolutionalize(model, input_size): Linear layers as convolutions, so a
                   classifier slides over a larger image and gives a heat-map per class (FCN)  2015
     fcn.py        FCN: a small fully convolutional segmenter, FCN-8s's skips down to stride 1  2015
+    yolo.py       YOLOv1: one pass writes S x S x (B * 5 + C), boxes and classes per grid cell   2016
 """
 
 from tinyconv.models.alexnet import AlexNet
@@ -46,6 +47,7 @@ from tinyconv.models.summary import summary
 from tinyconv.models.vae import VAE
 from tinyconv.models.vgg import VGG, vgg11, vgg13, vgg16, vgg19
 from tinyconv.models.vit import VisionTransformer, vit_b_16, vit_b_32, vit_l_16
+from tinyconv.models.yolo import YOLOv1
 from tinyconv.models.zfnet import ZFNet
 
 __all__ = [
@@ -83,6 +85,7 @@ __all__ = [
     "receptive_field",
     "FullyConvolutional",
     "ReceptiveField",
+    "YOLOv1",
     "FVSBN",
     "MADE",
     "VAE",
