@@ -1,6 +1,7 @@
 """DigitCanvases (tinyconv/data/canvas.py): canvases are the same for the same seed, whatever is read
 with them; every placed digit is one of the source's images, resized as F.interpolate would, with
-ink boxes that do not overlap; the mask labels exactly the drawn strokes; the errors."""
+ink boxes that do not overlap; the mask labels exactly the drawn strokes; the errors. DigitDetection:
+the same canvases with a box tight around each digit's ink and its label, batched by detection_collate."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 import tinyconv
 import tinyconv.functional as F
-from tinyconv.data import MNIST, DataLoader
+from tinyconv.data import MNIST, DataLoader, DigitDetection, detection_collate
 from tinyconv.data.canvas import BACKGROUND, DigitCanvases, boxes_overlap, ink_box, resized
 
 
@@ -145,3 +146,51 @@ def test_a_canvas_index_out_of_range_is_an_index_error():
 def test_bad_settings_are_refused(settings, message):
     with pytest.raises(ValueError, match=message):
         canvases(**settings)
+
+
+# ------------------------------------------------------------------------------ DigitDetection
+def detection(**settings) -> DigitDetection:
+    return DigitDetection(canvases(**{"size": 96, "digits_per_canvas": (1, 5), **settings}))
+
+
+def test_a_detection_item_is_the_canvas_and_its_boxes_and_labels_in_torchvisions_format():
+    dataset = detection()
+    image, target = dataset[4]
+    np.testing.assert_array_equal(image, dataset.canvases[4][0])
+    placements = dataset.canvases.placements(4)
+    assert target["boxes"].dtype == np.float32 and target["labels"].dtype == np.int64
+    assert target["boxes"].shape == (len(placements), 4) and target["labels"].shape == (len(placements),)
+    for (x1, y1, x2, y2), label, placed in zip(target["boxes"], target["labels"], placements):
+        assert (y1, x1, y2, x2) == placed.box and label == placed.label  # Placement.box is (top, left, ...)
+
+
+def test_detection_boxes_are_tight_around_the_ink_and_cover_all_of_it():
+    dataset = detection()
+    for index in range(len(dataset)):
+        ink = dataset.canvases.draw(index)[0] >= THRESHOLD
+        covered = np.zeros_like(ink)
+        for x1, y1, x2, y2 in dataset.target(index)["boxes"].astype(int):
+            inside = ink[y1:y2, x1:x2]
+            # every edge row and column of the box holds ink: one pixel less on any side would cut some
+            assert inside[0].any() and inside[-1].any() and inside[:, 0].any() and inside[:, -1].any()
+            covered[y1:y2, x1:x2] = True
+        assert not (ink & ~covered).any()  # no ink outside the boxes
+
+
+def test_detection_targets_are_the_same_for_the_same_seed_and_others_for_another():
+    first, again, other = detection(), detection(), detection(seed=4)
+    boxes = [[d.target(i)["boxes"].tolist() for i in range(10)] for d in (first, again, other)]
+    assert boxes[0] == boxes[1] and boxes[0] != boxes[2]
+
+
+def test_a_data_loader_batches_detection_items_with_detection_collate():
+    images, targets = next(iter(DataLoader(detection(), batch_size=5, collate_fn=detection_collate)))
+    assert images.shape == (5, 1, 96, 96) and len(targets) == 5
+    np.testing.assert_array_equal(targets[2]["labels"], detection().target(2)["labels"])
+
+
+def test_detection_refuses_what_is_not_canvases_and_batch_indices():
+    with pytest.raises(TypeError, match="canvases must be a DigitCanvases, got Digits"):
+        DigitDetection(DIGITS)
+    with pytest.raises(TypeError, match="collate_fn=detection_collate"):
+        detection()[np.arange(3)]

@@ -1,5 +1,6 @@
 """default_collate (tinyconv/data/collate.py): how a batch is built from samples of each kind, the
-gradient through stacked tensors, PyTorch's default_collate on the same samples, and its errors."""
+gradient through stacked tensors, PyTorch's default_collate on the same samples, and its errors; and
+detection_collate, which stacks the images and leaves the targets a list."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy
 import pytest
 
 import tinyconv
-from tinyconv.data import default_collate
+from tinyconv.data import default_collate, detection_collate
 
 
 def test_arrays_are_stacked_along_a_new_first_axis_keeping_their_dtype():
@@ -130,3 +131,13 @@ def test_numbers_that_the_first_samples_dtype_would_change_are_refused(samples, 
 def test_samples_that_cannot_become_a_tensor_are_refused(samples, match):
     with pytest.raises(TypeError, match=match):
         default_collate(samples)
+
+
+def test_detection_collate_stacks_the_images_and_keeps_targets_of_any_length_as_a_list():
+    targets = [{"boxes": numpy.zeros((k, 4)), "labels": numpy.zeros(k, dtype=numpy.int64)} for k in (2, 0, 3)]
+    images = [numpy.full((1, 4, 4), float(k), dtype=numpy.float32) for k in range(3)]
+    batch = list(zip(images, targets))
+    images, collated = detection_collate(batch)
+    assert isinstance(images, tinyconv.Tensor) and images.shape == (3, 1, 4, 4)
+    numpy.testing.assert_array_equal(images.numpy()[:, 0, 0, 0], [0, 1, 2])
+    assert len(collated) == 3 and all(a is b for a, b in zip(collated, targets))  # the same dicts, in order

@@ -1,5 +1,5 @@
 """DigitCanvases: larger images made of a few MNIST digits, each at its own place and size, with a
-class per pixel (for semantic segmentation) and a box per digit (for detection).
+class per pixel (for semantic segmentation) and a box per digit (for detection: DigitDetection).
 
     test_canvases = DigitCanvases(MNIST(train=False), count=500, seed=1)
     canvas, mask = test_canvases[0]        # (1, 64, 64) float32, (64, 64) int64
@@ -202,3 +202,56 @@ class DigitCanvases(Dataset):
             f"{self.digits_per_canvas[1]} digits of {self.digit_sizes[0]}-{self.digit_sizes[1]} pixels, "
             f"seed {self.seed}, from {self.digits!r})"
         )
+
+
+class DigitDetection(Dataset):
+    """The canvases of a DigitCanvases as a detection dataset, in torchvision's format: item i is
+    (image (1, size, size) float32, {"boxes": (n, 4) float32, "labels": (n,) int64}), one box per digit
+    drawn, (x1, y1, x2, y2) in pixels around its ink (the pixels of at least ink_threshold * 255 of its
+    resized image: the faint rim of a stroke lies outside), and its label 0-9.
+
+        canvases = DigitCanvases(MNIST(train=False), count=1000, size=96, digits_per_canvas=(1, 5), seed=1)
+        loader = DataLoader(DigitDetection(canvases), 32, collate_fn=detection_collate)
+        for images, targets in loader:     # (32, 1, 96, 96), a list of 32 dicts
+            ...
+
+    The number of boxes differs from canvas to canvas, so a batch cannot stack them: detection_collate
+    (tinyconv/data/collate.py) stacks the images and keeps the targets as a list, as torchvision's
+    detection references do. A model turns the list into what it learns from (YOLO: yolo_targets, an
+    S x S grid that depends on the model's S, not on the data), and mean_average_precision reads it as
+    it is.
+    """
+
+    num_classes = 10
+    classes = tuple(str(digit) for digit in range(10))
+
+    def __init__(self, canvases: DigitCanvases):
+        if not isinstance(canvases, DigitCanvases):
+            raise TypeError(
+                f"DigitDetection: canvases must be a DigitCanvases, got {type(canvases).__name__}"
+            )
+        self.canvases = canvases
+
+    def __len__(self) -> int:
+        return len(self.canvases)
+
+    def __getitem__(self, index: int) -> tuple:
+        if not is_single_index(index):
+            raise TypeError(
+                f"DigitDetection: index one canvas at a time (an int), got {type(index).__name__}; batch "
+                "them with DataLoader(..., collate_fn=detection_collate)"
+            )
+        return self.canvases[index][0], self.target(index)
+
+    def target(self, index: int) -> dict:
+        """{"boxes": (n, 4) float32 xyxy, "labels": (n,) int64} of canvas `index`, in drawing order."""
+        placements = self.canvases.placements(index)
+        # Placement.box is (top, left, bottom, right); torchvision's boxes are (x1, y1, x2, y2)
+        boxes = [(p.box[1], p.box[0], p.box[3], p.box[2]) for p in placements]
+        return {
+            "boxes": numpy.array(boxes, dtype=numpy.float32).reshape(-1, 4),
+            "labels": numpy.array([p.label for p in placements], dtype=numpy.int64),
+        }
+
+    def __repr__(self) -> str:
+        return f"DigitDetection({self.canvases!r})"

@@ -99,3 +99,13 @@ def python_numbers(batch: list) -> Tensor:
                 f"{type(value).__name__} ({value!r}); give every sample the same type of number"
             )
     return Tensor(numpy.array(batch, dtype=dtype))
+
+
+def detection_collate(batch):
+    """(images, targets) of a detection batch, as torchvision's detection references collate:
+    [(image, target), ...] -> (the images stacked, (B, C, H, W), the list of the B targets as they are).
+
+    Each image has its own number of boxes, so its target dict cannot be stacked with the others:
+    default_collate would refuse the (n, 4) boxes of unequal n.
+    """
+    return default_collate([image for image, _ in batch]), [target for _, target in batch]
