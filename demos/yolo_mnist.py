@@ -35,6 +35,7 @@ import argparse
 import os
 import time
 
+import numpy
 from common import (  # demos/common.py, beside this file: the plumbing every demo shares
     EpochStats,
     add_data_flags,
@@ -80,13 +81,15 @@ GRID_SIZE, NUM_BOXES, NUM_CLASSES = 6, 2, 10  # S, B and C: 16-pixel cells, two 
 TEST_SEED_OFFSET = 1000  # the test canvases' seed is --seed + this
 EVAL_BATCH = 100  # test canvases per forward pass
 SHOWN = 6  # test canvases in the picture
-SHOWN_SCORE = 0.3  # the picture draws predictions scored at least this
+SHOWN_SCORE = 0.3  # the picture draws predictions scored at least this,
+SHOWN_MOST = 10  # the best 10 at most (an untrained network scores hundreds of boxes above 0.3)
+TEXT_HEIGHT = 10  # canvas pixels that a box's text takes above it
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Train YOLO v1 to find the digits on canvases of MNIST.")
     parser.add_argument("--epochs", type=int, default=3, help="passes over the training canvases")
-    add_limit_flag(parser, default=12000, what="training canvases (drawn from MNIST's training digits)")
+    add_limit_flag(parser, default=10000, what="training canvases (drawn from MNIST's training digits)")
     parser.add_argument("--test-canvases", type=int, default=1000, help="canvases drawn from test digits")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-3, help="Adam's initial learning rate")
@@ -136,22 +139,30 @@ def detect(model, canvases: DigitDetection) -> tuple:
 
 
 def draw_boxes(axes, boxes, labels, scores=None, colour: str = "lime") -> None:
-    """Rectangles with their digit (and score) written above them, on an axes showing a canvas."""
+    """Rectangles with their digit (and score) written above them, on an axes showing a canvas.
+
+    Pixel k of imshow covers k - 0.5 to k + 0.5, so the box (x1, y1, x2, y2), x2 and y2 excluded, runs
+    from x1 - 0.5 to x2 - 0.5: its edges lie between pixels, around the ink. A box at the top of the
+    canvas has its text inside it, under its top edge, not over the panel's title.
+    """
     for k, (x1, y1, x2, y2) in enumerate(boxes):
         axes.add_patch(Rectangle((x1 - 0.5, y1 - 0.5), x2 - x1, y2 - y1, fill=False, color=colour, lw=1.2))
         text = f"{labels[k]}" if scores is None else f"{labels[k]} {scores[k]:.2f}"
-        axes.text(x1 - 0.5, y1 - 1.5, text, color=colour, fontsize=7, va="bottom")
+        above = y1 >= TEXT_HEIGHT
+        axes.text(
+            x1, y1 - 1.5 if above else y1, text, color=colour, fontsize=7, va="bottom" if above else "top"
+        )
 
 
 def detections_figure(canvases: DigitDetection, detections: list) -> Figure:
     """For each of the first SHOWN test canvases: the truth (its boxes and digits) beside the prediction
-    (boxes scored at least SHOWN_SCORE, with digit and score)."""
+    (the best SHOWN_MOST boxes scored at least SHOWN_SCORE, with digit and score)."""
     rows = (SHOWN + 1) // 2
     figure = Figure(figsize=(8.8, 2.3 * rows))
     for index in range(min(SHOWN, len(detections))):
         pixels = canvases.canvases.draw(index)[0]
         target, found = canvases.target(index), detections[index]
-        confident = found["scores"].numpy() >= SHOWN_SCORE
+        confident = numpy.nonzero(found["scores"].numpy() >= SHOWN_SCORE)[0][:SHOWN_MOST]  # best first
         panels = [
             ("truth", target["boxes"], target["labels"], None, "deepskyblue"),
             (
