@@ -13,6 +13,7 @@ sys.path (its default "prepend" import mode, for tests/conftest.py: tests/ itsel
     helpers/optimizers.py     an optimizer run step by step, in tinyconv and in torch.optim
     helpers/downloads.py      a local file server and an unreachable URL, for download tests
     helpers/dataset_files.py  small dataset files in the real formats, and the folder of the real ones
+    helpers/docs.py           the docs' python blocks: a runnable snippet and its output, or a quoted excerpt
 """
 
 from helpers.downloads import closed_port_url, file_server
