@@ -6,6 +6,8 @@ which skips the test, saying so, where PyTorch is not installed); nothing here i
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
 import tinyconv.functional as F
@@ -68,6 +70,61 @@ def torch_lenet5(torch):
             return self.classifier(torch.flatten(self.features(x), 1))
 
     return TorchLeNet5()
+
+
+def torch_vit(
+    torch, image_size, patch_size, num_layers, num_heads, hidden_dim, mlp_dim, num_classes, in_channels=3
+):
+    """torchvision's VisionTransformer written out with torch.nn, under its names (no torchvision needed):
+    tinyconv.models.VisionTransformer's twin (tests/models/test_vit.py, benchmarks/bench_cpu.py)."""
+    nn = torch.nn
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln_1 = nn.LayerNorm(hidden_dim, eps=1e-6)
+            self.self_attention = nn.MultiheadAttention(hidden_dim, num_heads, batch_first=True)
+            self.dropout = nn.Dropout(0.0)
+            self.ln_2 = nn.LayerNorm(hidden_dim, eps=1e-6)
+            self.mlp = nn.Sequential(
+                nn.Linear(hidden_dim, mlp_dim),
+                nn.GELU(),
+                nn.Dropout(0.0),
+                nn.Linear(mlp_dim, hidden_dim),
+                nn.Dropout(0.0),
+            )
+
+        def forward(self, x):
+            y = self.ln_1(x)
+            x = x + self.dropout(self.self_attention(y, y, y, need_weights=False)[0])
+            return x + self.mlp(self.ln_2(x))
+
+    class Encoder(nn.Module):
+        def __init__(self, seq_length):
+            super().__init__()
+            self.pos_embedding = nn.Parameter(torch.zeros(1, seq_length, hidden_dim))
+            self.layers = nn.Sequential(
+                OrderedDict((f"encoder_layer_{i}", Block()) for i in range(num_layers))
+            )
+            self.ln = nn.LayerNorm(hidden_dim, eps=1e-6)
+
+        def forward(self, x):
+            return self.ln(self.layers(x + self.pos_embedding))
+
+    class ViT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.class_token = nn.Parameter(torch.zeros(1, 1, hidden_dim))
+            self.conv_proj = nn.Conv2d(in_channels, hidden_dim, kernel_size=patch_size, stride=patch_size)
+            self.encoder = Encoder((image_size // patch_size) ** 2 + 1)
+            self.heads = nn.Sequential(OrderedDict(head=nn.Linear(hidden_dim, num_classes)))
+
+        def forward(self, images):
+            x = self.conv_proj(images).flatten(2).transpose(1, 2)
+            x = torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], dim=1)
+            return self.heads(self.encoder(x)[:, 0])
+
+    return ViT()
 
 
 # ------------------------------------------------------------------------------ whole networks, in float64

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import functools
 import io
-from collections import OrderedDict
 
 import numpy as np
 import pytest
 from helpers import random_array
 from helpers.models import rows_of, without_random_weights
-from helpers.torch_checks import assert_same_forward_and_backward, torch_copy, with_random_biases
+from helpers.torch_checks import assert_same_forward_and_backward, torch_copy, torch_vit, with_random_biases
 
 import tinyconv
 from tinyconv import Tensor, viz
@@ -140,58 +139,6 @@ def test_initialization_is_torchvision_s():
 
 
 # ------------------------------------------------------------------------------ against PyTorch
-
-
-def torch_vit(torch, image_size, patch_size, num_layers, num_heads, hidden_dim, mlp_dim, num_classes):
-    """torchvision's VisionTransformer written out with torch.nn, under its names (no torchvision needed)."""
-    nn = torch.nn
-
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.ln_1 = nn.LayerNorm(hidden_dim, eps=1e-6)
-            self.self_attention = nn.MultiheadAttention(hidden_dim, num_heads, batch_first=True)
-            self.dropout = nn.Dropout(0.0)
-            self.ln_2 = nn.LayerNorm(hidden_dim, eps=1e-6)
-            self.mlp = nn.Sequential(
-                nn.Linear(hidden_dim, mlp_dim),
-                nn.GELU(),
-                nn.Dropout(0.0),
-                nn.Linear(mlp_dim, hidden_dim),
-                nn.Dropout(0.0),
-            )
-
-        def forward(self, x):
-            y = self.ln_1(x)
-            x = x + self.dropout(self.self_attention(y, y, y, need_weights=False)[0])
-            return x + self.mlp(self.ln_2(x))
-
-    class Encoder(nn.Module):
-        def __init__(self, seq_length):
-            super().__init__()
-            self.pos_embedding = nn.Parameter(torch.zeros(1, seq_length, hidden_dim))
-            self.layers = nn.Sequential(
-                OrderedDict((f"encoder_layer_{i}", Block()) for i in range(num_layers))
-            )
-            self.ln = nn.LayerNorm(hidden_dim, eps=1e-6)
-
-        def forward(self, x):
-            return self.ln(self.layers(x + self.pos_embedding))
-
-    class ViT(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.class_token = nn.Parameter(torch.zeros(1, 1, hidden_dim))
-            self.conv_proj = nn.Conv2d(3, hidden_dim, kernel_size=patch_size, stride=patch_size)
-            self.encoder = Encoder((image_size // patch_size) ** 2 + 1)
-            self.heads = nn.Sequential(OrderedDict(head=nn.Linear(hidden_dim, num_classes)))
-
-        def forward(self, images):
-            x = self.conv_proj(images).flatten(2).transpose(1, 2)
-            x = torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], dim=1)
-            return self.heads(self.encoder(x)[:, 0])
-
-    return ViT()
 
 
 def test_vit_matches_a_torch_vit_with_the_same_weights(torch):
