@@ -439,8 +439,11 @@ def generative_numbers():
     (pixels,) = find(r"prints these for n = (\d+)", text)
     (fvsbn,) = find(r"FVSBN ([\d.]+) nats", text)
     (made,) = find(r"one mask ([\d.]+)", text)
+    (fvsbn_measured,) = find(r"`FVSBN test NLL: ([\d.]+) nats`", text)
+    (made_measured,) = find(r"`MADE test NLL: ([\d.]+) nats`", text)
     n = int(pixels)
-    return [n, n, 2 * n - 1, count(models.VAE()), number(fvsbn), number(made)]
+    measured = [number(fvsbn_measured), number(made_measured), number(fvsbn), number(made)]
+    return [n, n, 2 * n - 1, count(models.VAE()), *measured]
 
 
 def backprop_numbers():
