@@ -122,7 +122,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--memory-efficient", action="store_true", help="recompute each layer's bottleneck in backward"
     )
     parser.add_argument(
-        "--size", type=int, default=40, help="side the 28x28 images are enlarged to before the network"
+        "--size", type=int, default=28, help="side the 28x28 images are enlarged to (28: as they are)"
     )
     add_smoke_flag(parser, SMOKE)
     args = parse_with_smoke(parser, argv, SMOKE)
@@ -144,8 +144,8 @@ def make_transform(dataset: str, augment: bool):
 def enlarge(images: Tensor, size: int) -> Tensor:
     """(N, 1, 28, 28) images -> (N, 1, size, size), by bilinear interpolation; unchanged when size is 28.
 
-    The stem divides the side by 4 (conv0 of stride 2, pool0 of stride 2): a 40x40 image leaves it as
-    10x10 maps for block 1 and 5x5 ones for block 2, where a 28x28 image would leave 7x7 and 3x3.
+    The stem divides the side by 4 (conv0 of stride 2, pool0 of stride 2): a 28x28 image leaves it as
+    7x7 maps for block 1 and 3x3 ones for block 2, a 40x40 image as 10x10 and 5x5.
     """
     if images.shape[-1] == size:
         return images
@@ -201,9 +201,10 @@ def main(argv=None) -> float:
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs, last_epoch=start_epoch - 1)
 
     title = f"small DenseNet on {DATASETS[args.dataset].__name__}"
+    enlarged = f" enlarged to {args.size}x{args.size}" if args.size != 28 else ""
     print(
         f"training the {title} ({count_parameters(model):,} parameters) on "
-        f"{len(train_set):,} images enlarged to {args.size}x{args.size}, testing on {len(test_set):,}"
+        f"{len(train_set):,} images{enlarged}, testing on {len(test_set):,}"
     )
     for epoch in range(start_epoch, args.epochs):
         # The order and shifts of each epoch depend only on (seed, epoch): --resume replays them exactly.
