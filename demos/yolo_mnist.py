@@ -89,9 +89,9 @@ TEXT_HEIGHT = 10  # canvas pixels that a box's text takes above it
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Train YOLO v1 to find the digits on canvases of MNIST.")
     parser.add_argument("--epochs", type=int, default=3, help="passes over the training canvases")
-    add_limit_flag(parser, default=10000, what="training canvases (drawn from MNIST's training digits)")
+    add_limit_flag(parser, default=20000, what="training canvases (drawn from MNIST's training digits)")
     parser.add_argument("--test-canvases", type=int, default=1000, help="canvases drawn from test digits")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=2e-3, help="Adam's initial learning rate")
     add_seed_flag(parser)
     add_data_flags(parser)

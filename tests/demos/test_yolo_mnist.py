@@ -30,10 +30,10 @@ def test_smoke_run_writes_its_files_and_ends_with_the_map_line(tmp_path, capsys)
         r"mAP \d+\.\d s\)",
         lines[-3],
     )
-    assert re.fullmatch(r"training step: \d+ ms per batch of 32 \(forward, loss, backward, Adam\)", lines[-4])
+    assert re.fullmatch(r"training step: \d+ ms per batch of 16 \(forward, loss, backward, Adam\)", lines[-4])
     assert re.fullmatch(r"epoch  1/1  loss \d+\.\d{4}  test mAP [01]\.\d{4}  time .*", lines[1])
     checkpoint = tinyconv.load(tmp_path / yolo_mnist.CHECKPOINT_NAME)
-    assert checkpoint["epoch"] == 1 and checkpoint["history"]["steps"] == [2]  # 64 canvases, batches of 32
+    assert checkpoint["epoch"] == 1 and checkpoint["history"]["steps"] == [4]  # 64 canvases, batches of 16
     assert set(checkpoint["history"]) >= {"xy", "wh", "confidence_object", "confidence_no_object", "classes"}
     assert is_png(tmp_path / yolo_mnist.PLOT_NAME) and is_png(tmp_path / yolo_mnist.PICTURE_NAME)
 
@@ -91,8 +91,8 @@ def test_resume_goes_on_after_the_finished_epochs_and_refuses_other_settings(tmp
     assert f"resumed from {tmp_path / yolo_mnist.CHECKPOINT_NAME} after epoch 1" in out
     checkpoint = tinyconv.load(tmp_path / yolo_mnist.CHECKPOINT_NAME)
     assert checkpoint["epoch"] == 2 and len(checkpoint["history"]["test_mAP"]) == 2
-    with pytest.raises(SystemExit, match="--batch-size was 32, now 16"):
-        yolo_mnist.main([*flags, "--epochs", "3", "--batch-size", "16", "--resume"])
+    with pytest.raises(SystemExit, match="--batch-size was 16, now 8"):
+        yolo_mnist.main([*flags, "--epochs", "3", "--batch-size", "8", "--resume"])
 
 
 def test_resume_without_a_checkpoint_says_so(tmp_path):
