@@ -431,7 +431,13 @@ def recurrent_numbers():
 def transformer_numbers():
     vit_mnist = demo_module("vit_mnist")
     small = vit_mnist.small_vit(vit_mnist.parse_args([]))
-    return [count(models.vit_b_16()), count(small), count(models.LeNet5())]
+    dates = docstring("seq2seq_transformer")
+    parameters, held_out = find(
+        r"MEASURED .*?: ([\d,]+) parameters; exact-sequence accuracy on the ([\d,]+) held-out", dates
+    )
+    (accuracy,) = find(r"and ([\d.]+) after epoch \d+ \(loss [\d.]+\): [\d,]+ of [\d,]+ right", dates)
+    counts = [count(models.vit_b_16()), count(small), count(models.LeNet5())]
+    return [*counts, number(parameters), number(held_out), number(accuracy)]
 
 
 def generative_numbers():
