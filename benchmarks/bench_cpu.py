@@ -18,7 +18,9 @@ Times (median over repeated runs, after warm-up):
       DCGAN width 32, latent 64, batch 64, Adam with beta1 0.5), the same weights on both sides,
   DenseNet-121's forward in eval mode, batch 8, 224x224 (the same weights on both sides),
   MultiheadAttention forward + backward and a TransformerEncoderLayer forward + backward
-      N=64, L=50, E=128, 4 heads (feed-forward 512, dropout 0), the same weights on both sides.
+      N=64, L=50, E=128, 4 heads (feed-forward 512, dropout 0), the same weights on both sides,
+  one training step of demos/vit_mnist.py's ViT (7x7 patches, 4 blocks of width 64, 4 heads, MLP 128;
+      batch 128, AdamW), the same weights on both sides.
 
 PyTorch runs with torch.set_num_threads equal to the BLAS threads NumPy uses; the two are timed in
 alternating blocks (see time_in_blocks), so that a noisy neighbour slows both. Why the malloc
@@ -41,7 +43,7 @@ import numpy as np
 import tinyconv
 import tinyconv.functional as F
 from tinyconv import optim
-from tinyconv.models import DCGANDiscriminator, DCGANGenerator, LeNet5, densenet121
+from tinyconv.models import DCGANDiscriminator, DCGANGenerator, LeNet5, VisionTransformer, densenet121
 
 try:
     import torch
@@ -51,6 +53,7 @@ except ImportError:  # the comparison is optional; tinyconv's own times are stil
 # The PyTorch LeNet-5 that the tests compare against: one definition, shared.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
 from helpers import torch_lenet5  # noqa: E402
+from helpers.torch_checks import torch_vit  # noqa: E402
 from helpers.torch_dcgan import torch_dcgan  # noqa: E402
 from helpers.torch_densenet import torch_densenet  # noqa: E402
 
@@ -280,6 +283,48 @@ def attention_functions(module_name: str, rng) -> dict:
     return functions
 
 
+# demos/vit_mnist.py's default ViT and batch size, for 1-channel 28 x 28 images and 10 classes
+VIT_CASE = dict(image_size=28, patch_size=7, num_layers=4, num_heads=4, hidden_dim=64, mlp_dim=128)
+VIT_BATCH = 128
+
+
+def vit_step_functions(images: np.ndarray, labels: np.ndarray) -> dict:
+    """One training step of the demo's ViT per call (AdamW, cross-entropy), cycling through the given
+    batches, on both sides; torch's ViT starts from tinyconv's weights."""
+    model = VisionTransformer(**VIT_CASE, num_classes=10, in_channels=1)
+    optimizer = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    batches = len(images) // VIT_BATCH
+    position = {"tinyconv": 0, "torch": 0}
+
+    def next_batch(side):
+        start = (position[side] % batches) * VIT_BATCH
+        position[side] += 1
+        return images[start : start + VIT_BATCH], labels[start : start + VIT_BATCH]
+
+    def tc_step():
+        x, y = next_batch("tinyconv")
+        loss = F.cross_entropy(model(tinyconv.Tensor(x)), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    functions = {"tinyconv": tc_step}
+    if torch is not None:
+        reference = torch_vit(torch, *VIT_CASE.values(), num_classes=10, in_channels=1)
+        reference.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+        torch_optimizer = torch.optim.AdamW(reference.parameters(), lr=1e-3, weight_decay=0.05)
+
+        def torch_step():
+            x, y = next_batch("torch")
+            loss = torch.nn.functional.cross_entropy(reference(torch.from_numpy(x)), torch.from_numpy(y))
+            torch_optimizer.zero_grad()
+            loss.backward()
+            torch_optimizer.step()
+
+        functions["torch"] = torch_step
+    return functions
+
+
 # demos/gan_mnist.py's default networks and batch size
 GAN_LATENT, GAN_WIDTH, GAN_BATCH = 64, 32, 64
 
@@ -488,6 +533,10 @@ def main() -> None:
     lines.append(row("roi_align fwd+bwd", time_in_blocks(roi_align_functions(rng), args.repeats), 3.0))
     gan_times = time_in_blocks(gan_step_functions(rng), args.repeats)
     lines.append(row(f"GAN demo training step, D + G (batch {GAN_BATCH})", gan_times, 2.0))
+    vit_functions = vit_step_functions(images, labels)
+    lines.append(
+        row(f"ViT demo training step (batch {VIT_BATCH})", time_in_blocks(vit_functions, args.repeats), 2.0)
+    )
 
     wall = time.perf_counter() - wall_before
     busy_after, total_after = cpu_busy_jiffies()
