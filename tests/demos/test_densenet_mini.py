@@ -29,7 +29,7 @@ def test_densenet_demo_smoke_flag_gives_its_documented_settings_and_flags_given_
     assert settings == (1, 1024, 16, False, 500)
     assert densenet_mini.parse_args(["--smoke", "--epochs", "2"]).epochs == 2
     default = densenet_mini.parse_args([])
-    assert (default.epochs, default.limit, default.augment, default.size) == (3, None, True, 28)
+    assert (default.epochs, default.limit, default.augment, default.size) == (5, None, False, 28)
 
 
 def test_densenet_demo_model_is_the_documented_configuration_with_fewer_parameters_than_lenet5():
@@ -108,7 +108,7 @@ def test_densenet_demo_memory_efficient_run_trains_the_same_weights(tmp_path):
 @needs_mnist
 def test_densenet_demo_resume_continues_exactly_where_an_uninterrupted_run_would_be(tmp_path):
     straight, interrupted = tmp_path / "straight", tmp_path / "interrupted"
-    common = ["--limit", "96", "--test-limit", "100", "--batch-size", "32"]
+    common = ["--limit", "96", "--test-limit", "100", "--batch-size", "32", "--augment"]  # shifts replayed
     densenet_mini.main(common + ["--epochs", "2", "--out", str(straight)])
     densenet_mini.main(common + ["--epochs", "1", "--out", str(interrupted)])
     densenet_mini.main(common + ["--epochs", "2", "--out", str(interrupted), "--resume"])
