@@ -439,7 +439,21 @@ def transformer_numbers():
     )
     (accuracy,) = find(r"and ([\d.]+) after epoch \d+ \(loss [\d.]+\): [\d,]+ of [\d,]+ right", dates)
     counts = [count(models.vit_b_16()), count(small), count(models.LeNet5())]
-    return [*counts, number(parameters), number(held_out), number(accuracy)]
+    seq2seq = [number(parameters), number(held_out), number(accuracy)]
+    characters = docstring("char_transformer")
+    (transformer_parameters,) = find(r"([\d,]+) parameters, \d+ s CPU", characters)
+    bits = find(
+        r"the Transformer ends at ([\d.]+) bits on the validation text against the LSTM's ([\d.]+)",
+        characters,
+    )
+    rows = re.findall(
+        r"^\s*([\d,]+)\s+([\d.]+) \([\d.]+\)\s+([\d.]+) \([\d.]+\)\s+-?[\d.]+\s*$",
+        docstring("vit_vs_cnn"),
+        flags=re.M,
+    )
+    fewest, most = min(rows, key=lambda row: number(row[0])), max(rows, key=lambda row: number(row[0]))
+    data_hunger = [number(value) for value in fewest + most]
+    return [*counts, *seq2seq, number(transformer_parameters), *(number(b) for b in bits), *data_hunger]
 
 
 def generative_numbers():
@@ -451,7 +465,14 @@ def generative_numbers():
     (made_measured,) = find(r"`MADE test NLL: ([\d.]+) nats`", text)
     n = int(pixels)
     measured = [number(fvsbn_measured), number(made_measured), number(fvsbn), number(made)]
-    return [n, n, 2 * n - 1, count(models.VAE()), *measured]
+    vae = docstring("vae_mnist")
+    (elbo,) = find(r"`test negative ELBO: ([\d.]+) nats`", vae)
+    (nll,) = find(r"importance-sampled NLL, k = \d+: ([\d.]+) nats", vae)
+    (vae_score,) = find(r"VAE inception score ([\d.]+)", vae)
+    (autoencoder_score,) = find(r"autoencoder inception score ([\d.]+)", vae)
+    (real_score,) = find(r"real test digits ([\d.]+)", vae)
+    judged = [number(vae_score), number(autoencoder_score), number(real_score)]
+    return [n, n, 2 * n - 1, count(models.VAE()), *measured, number(elbo), number(nll), *judged]
 
 
 def backprop_numbers():
