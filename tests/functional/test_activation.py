@@ -22,7 +22,7 @@ from helpers.torch_checks import ATOL, RTOL, compare_with_torch
 
 import tinyconv.functional as F
 from tinyconv import Tensor, nn
-from tinyconv.functional.activation import erf, erfc
+from tinyconv.functional.activation import erf, erfc, pick
 
 LN2 = math.log(2.0)
 
@@ -311,6 +311,15 @@ def test_erf_and_erfc_of_infinities_and_nan():
         np.testing.assert_array_equal(erfc(np.array([np.inf, -np.inf, 1e300, -1e300])), [0.0, 2.0, 0.0, 2.0])
         assert np.isnan(erf(np.array([np.nan]))).all()
         assert np.isnan(erfc(np.array([np.nan]))).all()
+
+
+def test_pick_chooses_exactly_as_where_does_between_finite_values():
+    rng = np.random.default_rng(0)
+    chosen, other = rng.standard_normal((2, 1000)) * 10.0 ** rng.integers(-30, 30, (2, 1000))
+    condition = rng.random(1000) < 0.5  # a new choice at random for every element, as the sign of x
+    np.testing.assert_array_equal(pick(condition, chosen, other), np.where(condition, chosen, other))
+    assert pick(condition, chosen.astype(np.float32), other.astype(np.float32)).dtype == np.float32
+    assert np.isnan(pick(np.array([True]), np.array([np.nan]), np.array([np.nan]))).all()
 
 
 def test_erf_keeps_float32():

@@ -404,18 +404,37 @@ def exp_minus_square(y):
 def erfc_of_magnitude(y):
     """erfc(y) for y = |x| beyond the first interval, by the middle and tail formulas.
 
-    Vectorized code evaluates both formulas on every element and keeps one with `where`, so each
-    sees its inputs clipped into its own interval first: outside it a polynomial could overflow
-    (and warn) on values that are thrown away anyway.
+    Vectorized code evaluates both formulas on every element and keeps one (`pick`), so each sees
+    its inputs clipped into its own interval first: outside it a polynomial could overflow (and
+    warn) on values that are thrown away anyway.
     """
     xp = get_array_module(y)
     middle = rational(ERFC_MIDDLE_P, ERFC_MIDDLE_Q, xp.clip(y, ERF_SMALL_END, ERFC_MIDDLE_END))
     far = xp.clip(y, ERFC_MIDDLE_END, ERFC_ZERO_FROM)
     inv_square = 1 / (far * far)
     tail = (INV_SQRT_PI - inv_square * rational(ERFC_TAIL_P, ERFC_TAIL_Q, inv_square)) / far
-    scaled = xp.where(y <= ERFC_MIDDLE_END, middle, tail)  # erfc(y) e^(y^2)
+    scaled = pick(y <= ERFC_MIDDLE_END, middle, tail)  # erfc(y) e^(y^2)
     value = exp_minus_square(xp.minimum(y, ERFC_ZERO_FROM)) * scaled
-    return xp.where(y >= ERFC_ZERO_FROM, 0, value)  # this way round, NaN stays NaN
+    return value * (y < ERFC_ZERO_FROM)  # 0 from there on; NaN stays NaN (NaN * False is NaN)
+
+
+def pick(condition, chosen, other):
+    """xp.where(condition, chosen, other) done by arithmetic, for the erf formulas' candidates, which are
+    finite (each formula sees its inputs clipped into its interval) or NaN on both sides (a NaN input):
+
+        chosen * condition + other * (not condition)
+
+    Exact: a product with True is the value itself, with False a zero, and adding a zero changes
+    nothing (but the sign of a zero result). Why not where: NumPy's where branches on every element,
+    and on a condition that changes at random along the array, as the sign of x does on a layer's
+    activations, the processor mispredicts about half of those branches. Measured on 278,528 float32
+    (128 x 17 x 128, the MLP activations of demos/vit_mnist.py's ViT), median times: where 2.13 ms
+    on a random condition but 0.34 ms on the same condition sorted; this arithmetic 0.36 ms and
+    0.33 ms. F.gelu forward + backward on that array: 13.2 ms with pick against 15.5 ms with where;
+    the demo's whole training step: 122 ms against 149 ms (2026-12-07, one thread, 2-core x86_64;
+    the two versions timed in alternating blocks of calls on the same arrays).
+    """
+    return chosen * condition + other * ~condition
 
 
 def erf_near_zero(x):
@@ -434,8 +453,8 @@ def erf(x):
     xp = get_array_module(x)
     y = xp.abs(x)
     complement = erfc_of_magnitude(y)
-    far = xp.where(x < 0, complement - 1, 1 - complement)
-    return xp.where(y <= ERF_SMALL_END, erf_near_zero(x), far)
+    far = pick(x < 0, complement - 1, 1 - complement)
+    return pick(y <= ERF_SMALL_END, erf_near_zero(x), far)
 
 
 def erfc(x):
@@ -444,5 +463,5 @@ def erfc(x):
     xp = get_array_module(x)
     y = xp.abs(x)
     complement = erfc_of_magnitude(y)
-    far = xp.where(x < 0, 2 - complement, complement)
-    return xp.where(y <= ERF_SMALL_END, 1 - erf_near_zero(x), far)
+    far = pick(x < 0, 2 - complement, complement)
+    return pick(y <= ERF_SMALL_END, 1 - erf_near_zero(x), far)
