@@ -1,6 +1,6 @@
 """Train a small Vision Transformer from scratch on MNIST with tinyconv, on the CPU, to 98% in minutes.
 
-    python demos/vit_mnist.py                           # the default run
+    python demos/vit_mnist.py                           # the default run (see MEASURED below)
     python demos/vit_mnist.py --dataset fashion         # Zalando's clothes instead of digits
     python demos/vit_mnist.py --epochs 1 --limit 2000 --test-limit 500   # a smoke run (seconds)
     python demos/vit_mnist.py --resume --epochs 12      # continue from the last checkpoint
@@ -45,6 +45,23 @@ The warm-up is worth 0.4 points at 3 epochs. The shifts change nothing at 3 epoc
 training images from being learnt by heart (a training loss twice as high), which counts more the
 longer a run trains; they stay on. 6 blocks buy 0.2 points for 50% more work per step, which the
 budget spends better on epochs. Label smoothing cost 0.1 point at 6 epochs.
+
+MEASURED (the default run, `python demos/vit_mnist.py`: 6 epochs of batch 128, seed 0; 2026-12-07,
+one thread, 2-core x86_64 shared with other jobs at a load average of 2 to 3):
+
+    epoch   training loss   train accuracy (shifted)   test accuracy   seconds
+      1         1.1882              0.5788                 0.9117        69.7
+      2         0.2815              0.9132                 0.9627        61.6
+      3         0.1681              0.9480                 0.9759        63.8
+      4         0.1165              0.9628                 0.9808        69.0
+      5         0.0878              0.9731                 0.9844        54.5
+      6         0.0707              0.9786                 0.9865        58.5
+
+test accuracy: 0.9865, in 434 s wall for the whole run (7 min 14 s; 377 s of training, the rest the
+tests after each epoch, the start and the pictures), 372 s of CPU time, peak memory 312 MB. One
+training step of 128 images takes 108 ms here against 67 ms for the same network in PyTorch
+(benchmarks/bench_cpu.py). The run's test accuracies follow the PyTorch twin's above to within
+a third of a point each epoch (0.9860 there at the end).
 """
 
 from __future__ import annotations
@@ -180,16 +197,17 @@ def warmup_cosine(warmup_steps: int, total_steps: int):
     return factor
 
 
-def plot_curves(history: dict, title: str, augmented: bool) -> Figure:
+def plot_curves(history: dict, title: str, augmented: bool, label_smoothing: float) -> Figure:
     """The loss and the train and test accuracy per epoch, as a matplotlib Figure.
 
-    The training loss is the label-smoothed one the network minimizes (it cannot reach 0), and the
+    The training loss is the one the network minimizes (label-smoothed, it cannot reach 0), and the
     training accuracy is counted while training, on shifted images when augmented.
     """
     train_label = "train (augmented)" if augmented else "train"
+    loss_title = f"training loss (cross-entropy, label smoothing {label_smoothing:g})"
     return curves_figure(
         {
-            "training loss (cross-entropy, label-smoothed)": {"train": history["loss"]},
+            loss_title if label_smoothing else "training loss (cross-entropy)": {"train": history["loss"]},
             "accuracy (fraction correct)": {
                 train_label: history["train_accuracy"],
                 "test": history["test_accuracy"],
@@ -268,7 +286,7 @@ def main(argv=None) -> float:
             history[name].append(value)
         print(epoch_line(epoch + 1, args.epochs, row))
         save_checkpoint(checkpoint_path, model, optimizer, history, epoch + 1, args)
-        save_figure(plot_curves(history, title, args.augment), plot_path)
+        save_figure(plot_curves(history, title, args.augment, args.label_smoothing), plot_path)
 
     attention_paths = draw_attention(model, test_set, args.out)
     print(f"checkpoint: {checkpoint_path}\ncurves: {plot_path}\nattention: {', '.join(attention_paths)}")

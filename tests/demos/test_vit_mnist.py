@@ -17,7 +17,7 @@ from common import save_checkpoint
 import tinyconv
 from tinyconv import optim
 
-from .demo_testing import is_png, needs_mnist
+from .demo_testing import is_png, legend_texts, needs_mnist
 
 # 64 AdamW steps of 32 images at a larger rate than the default, tested on 200 (a few seconds on 2 cores,
 # the 4 attention pictures included). A ViT starts slowly (its head starts at zero, its attention uniform).
@@ -104,6 +104,16 @@ def test_vit_demo_stops_on_a_nan_loss_and_keeps_the_last_good_checkpoint(tmp_pat
         vit_mnist.main(flags + ["--epochs", "3", "--warmup", "0", "--resume"])
     assert path.read_bytes() == before  # not overwritten by the diverged epoch
     assert tinyconv.load(path)["epoch"] == 1
+
+
+def test_vit_plot_names_the_loss_it_drew_and_the_augmented_training_accuracy():
+    history = {"loss": [0.5, 0.4], "train_accuracy": [0.8, 0.85], "test_accuracy": [0.9, 0.92]}
+    plain = vit_mnist.plot_curves(history, "small ViT on MNIST", augmented=False, label_smoothing=0.0)
+    smoothed = vit_mnist.plot_curves(history, "small ViT on MNIST", augmented=True, label_smoothing=0.1)
+    assert plain.axes[0].get_title() == "training loss (cross-entropy)"
+    assert smoothed.axes[0].get_title() == "training loss (cross-entropy, label smoothing 0.1)"
+    assert legend_texts(plain.axes[1].get_legend()) == ["train", "test"]
+    assert legend_texts(smoothed.axes[1].get_legend()) == ["train (augmented)", "test"]
 
 
 # ------------------------------------------------------------------------------- the recipe's parts
