@@ -453,7 +453,9 @@ def transformer_numbers():
     )
     fewest, most = min(rows, key=lambda row: number(row[0])), max(rows, key=lambda row: number(row[0]))
     data_hunger = [number(value) for value in fewest + most]
-    return [*counts, *seq2seq, number(transformer_parameters), *(number(b) for b in bits), *data_hunger]
+    (vit_accuracy,) = find(r"test accuracy: ([\d.]+), in \d+ s wall", docstring("vit_mnist"))
+    characters = [number(transformer_parameters), *(number(b) for b in bits)]
+    return [*counts, *seq2seq, *characters, *data_hunger, number(vit_accuracy)]
 
 
 def generative_numbers():
