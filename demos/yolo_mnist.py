@@ -1,6 +1,6 @@
 """Object detection from scratch: YOLO v1 finds and names every digit on canvases of MNIST digits.
 
-    python demos/yolo_mnist.py              # the default run
+    python demos/yolo_mnist.py              # the default run (mAP@0.5 0.938 in 9 min 19 s, below)
     python demos/yolo_mnist.py --smoke      # seconds
     python demos/yolo_mnist.py --resume     # continue from the last checkpoint
 
@@ -27,6 +27,26 @@ Each epoch prints its loss, the test mAP and its time; the run writes a checkpoi
 five loss terms and the mAP) into --out (default runs/yolo_mnist), then a picture of test canvases,
 their true boxes beside the predicted ones with label and score, the time of a training step and of
 the evaluation, the AP of every digit, and ends with the line `mAP@0.5: 0.XXXX`.
+
+The default run: 24,000 training canvases, 3 epochs of batch 16 (4,500 Adam steps from 3e-3 down a
+cosine to 0), 1,000 test canvases, seed 0. MEASURED (`python demos/yolo_mnist.py`, 2026-12-07, 2-core
+x86_64 AMD EPYC, one thread: OPENBLAS_NUM_THREADS=1 through the machine's slot runner, `/usr/bin/time`):
+    epoch   loss    xy     wh    conf. object  conf. no object  classes   test mAP@0.5   time
+      1    3.4685  0.622  0.217     0.320          0.388         1.921       0.8189      195 s
+      2    1.6502  0.209  0.036     0.334          0.315         0.756       0.9159      162 s
+      3    1.3785  0.141  0.023     0.354          0.340         0.521       0.9381      167 s
+    AP per digit: 0 0.962, 1 0.800, 2 0.954, 3 0.967, 4 0.947, 5 0.941, 6 0.951, 7 0.959, 8 0.954, 9 0.945
+    training step: 116 ms per batch of 16; mAP evaluation of the 1,000 canvases 6.0 s (network 2.1 s,
+    decoding and NMS 3.2 s, mAP 0.8 s)
+The whole run took 9 min 19 s of wall time (559 s) and 511 s of CPU time (507 s user, 3 s system),
+within the 15-minute target, peak memory 313 MiB; the last line is `mAP@0.5: 0.9381`. The 1s have the
+lowest AP: their boxes are 9 pixels wide (median; the other digits' 19), so an error of a few pixels
+across costs them IoU 0.5. The two confidence terms stay near 0.33 per canvas while the others fall.
+How the settings were found (the same network and loss): 10,000 canvases in batches of 32 from 2e-3
+(939 steps, 6 min) stopped at mAP 0.376 with the class term the largest (66% of the objects' cells
+took the right digit). In short probes, a step of 16 canvases took 108 ms against 240 ms for 32, so the
+same time buys more than twice the steps (500 steps of 16 reached mAP 0.132 in 54 s, 250 of 32 0.034
+in 60 s), and 5e-3 beat 2e-3 (0.078 against 0.034 after 250 steps of 32).
 """
 
 from __future__ import annotations
@@ -89,10 +109,10 @@ TEXT_HEIGHT = 10  # canvas pixels that a box's text takes above it
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Train YOLO v1 to find the digits on canvases of MNIST.")
     parser.add_argument("--epochs", type=int, default=3, help="passes over the training canvases")
-    add_limit_flag(parser, default=20000, what="training canvases (drawn from MNIST's training digits)")
+    add_limit_flag(parser, default=24000, what="training canvases (drawn from MNIST's training digits)")
     parser.add_argument("--test-canvases", type=int, default=1000, help="canvases drawn from test digits")
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=2e-3, help="Adam's initial learning rate")
+    parser.add_argument("--lr", type=float, default=3e-3, help="Adam's initial learning rate")
     add_seed_flag(parser)
     add_data_flags(parser)
     add_out_flag(parser, "yolo_mnist")
