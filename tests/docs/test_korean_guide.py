@@ -404,7 +404,9 @@ def detection_numbers():
     _, rows, columns, depth = models.YOLOv1()(tinyconv.zeros(1, 1, 96, 96)).shape
     assert depth == boxes * 5 + classes
     (ratio,) = find(r"roi_align fwd\+bwd\s*\|[^|]*\|[^|]*\|\s*([\d.]+)", benchmarks())
-    return [len(sizes), len(ratios), anchors.shape[0], rows, columns, depth, boxes, classes, number(ratio)]
+    (mean_ap,) = find(r"the last line is `mAP@0\.5: ([\d.]+)`", docstring("yolo_mnist"))
+    counts = [len(sizes), len(ratios), anchors.shape[0], rows, columns, depth, boxes, classes]
+    return [*counts, number(ratio), number(mean_ap)]
 
 
 def recurrent_numbers():
