@@ -15,7 +15,7 @@ Times (median over repeated runs, after warm-up):
   one LeNet-5 training step (batch 64, Adam), and, with --epoch, one full MNIST training epoch
   (data in memory, the same model, batch size and optimizer on both sides),
   one GAN training step of demos/gan_mnist.py (the discriminator's update, then the generator's;
-      DCGAN width 32, latent 64, batch 64, Adam with beta1 0.5), the same weights on both sides,
+      DCGAN width 32, latent 64, batch 64, Adam at 1e-3 with beta1 0.5), the same weights on both sides,
   DenseNet-121's forward in eval mode, batch 8, 224x224 (the same weights on both sides),
   MultiheadAttention forward + backward and a TransformerEncoderLayer forward + backward
       N=64, L=50, E=128, 4 heads (feed-forward 512, dropout 0), the same weights on both sides,
@@ -337,8 +337,8 @@ def gan_step_functions(rng) -> dict:
     real = rng.uniform(-1, 1, (GAN_BATCH, 1, 28, 28)).astype(np.float32)
     noise = rng.standard_normal((GAN_BATCH, GAN_LATENT)).astype(np.float32)
     real_label, fake_label = np.ones((GAN_BATCH, 1), np.float32), np.zeros((GAN_BATCH, 1), np.float32)
-    g_optimizer = optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    d_optimizer = optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    g_optimizer = optim.Adam(generator.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    d_optimizer = optim.Adam(discriminator.parameters(), lr=1e-3, betas=(0.5, 0.999))
 
     def tc_step():
         bce = F.binary_cross_entropy_with_logits
@@ -358,8 +358,8 @@ def gan_step_functions(rng) -> dict:
         torch_generator, torch_discriminator = torch_dcgan(torch, GAN_LATENT, GAN_WIDTH)
         for reference, model in ((torch_generator, generator), (torch_discriminator, discriminator)):
             reference.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
-        torch_g_optimizer = torch.optim.Adam(torch_generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        torch_d_optimizer = torch.optim.Adam(torch_discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        torch_g_optimizer = torch.optim.Adam(torch_generator.parameters(), lr=1e-3, betas=(0.5, 0.999))
+        torch_d_optimizer = torch.optim.Adam(torch_discriminator.parameters(), lr=1e-3, betas=(0.5, 0.999))
         ones, zeros = torch.from_numpy(real_label), torch.from_numpy(fake_label)
 
         def torch_step():
