@@ -476,7 +476,15 @@ def generative_numbers():
     (autoencoder_score,) = find(r"autoencoder inception score ([\d.]+)", vae)
     (real_score,) = find(r"real test digits ([\d.]+)", vae)
     judged = [number(vae_score), number(autoencoder_score), number(real_score)]
-    return [n, n, 2 * n - 1, count(models.VAE()), *measured, number(elbo), number(nll), *judged]
+    gan = docstring("gan_mnist")
+    gan_score, frechet, shares = find(
+        r"at the end, [\d,]+ samples: inception score ([\d.]+), Frechet distance ([\d.]+), "
+        r"digits 0-9 ((?:[\d.]+% )+)",
+        gan,
+    )
+    rarest = min(number(share) for share in shares.split())
+    adversarial = [number(gan_score), number(frechet), rarest]
+    return [n, n, 2 * n - 1, count(models.VAE()), *measured, number(elbo), number(nll), *judged, *adversarial]
 
 
 def backprop_numbers():
