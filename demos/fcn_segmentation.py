@@ -1,7 +1,7 @@
 """Semantic segmentation from scratch: a small FCN labels every pixel of canvases of MNIST digits as
 background or the digit whose stroke it belongs to (11 classes).
 
-    python demos/fcn_segmentation.py              # the default run (7 min 15 s of CPU time)
+    python demos/fcn_segmentation.py              # the default run (7 minutes on one core)
     python demos/fcn_segmentation.py --smoke      # seconds
     python demos/fcn_segmentation.py --resume     # continue from the last checkpoint
 
@@ -42,20 +42,18 @@ The default run: 12,000 training canvases, 3 epochs of batch 32 (1,125 Adam step
 cosine to 0), 500 test canvases. MEASURED (seed 0, 2026-12-07, 2-core x86_64 AMD EPYC, one thread:
 OPENBLAS_NUM_THREADS=1 through the machine's slot runner, `/usr/bin/time`):
     epoch   loss    test pixel accuracy   test mean IoU   time
-      1    0.0957         0.9882             0.7646       325 s
-      2    0.0200         0.9933             0.8622       181 s
-      3    0.0132         0.9952             0.8988       185 s      -> `mean IoU: 0.8988`
+      1    0.0957         0.9882             0.7646       134 s
+      2    0.0200         0.9933             0.8622       138 s
+      3    0.0132         0.9952             0.8988       138 s      -> `mean IoU: 0.8988`
     IoU per class: background 0.997, digits 0.860 (the 5s) to 0.917 (the 0s)
-The whole run took 11 min 44 s of wall time (704 s) and 435 s of CPU time (421 s user, 14 s system),
-so it misses the 10-minute target by 1 min 44 s on the wall clock while its work, 7 min 15 s of one
-core, fits. The process did not have its core to itself: the wall time is 1.6 times the CPU time,
-jobs outside the slots ran beside it (the load average was 0.6 at its start and 3.9 at its end), and
-the same work took 325 s in the first epoch and 181 and 185 s in the next two. An earlier run of the
-same command on a machine shared by about 15 busy processes took 25 min 43 s of wall time and 437 s of
-CPU time, with the same figures above (the run is deterministic). Peak memory 459 MiB (the demo's own
-line). Where the time goes (cProfile, 25 steps): the matrix products of the convolutions 37%, col2im
-(the input gradients and the transposed convolutions' forward) 16%, im2col's window copies 7%, batch
-norm 11%, the per-pixel loss 7%, max pooling 5%, drawing the canvases 4%.
+The whole run took 7 min 0 s of wall time (420 s) and 414 s of CPU time (401 s user, 14 s system),
+within the 10-minute target, at a load average of 2.0 to 2.6. The same
+command gave the same figures (the run is deterministic) in two earlier runs whose process shared its
+core: 11 min 44 s of wall time for 435 s of CPU time with jobs outside the slots beside it, and 25 min
+43 s for 437 s of CPU time on a machine crowded by about 15 busy processes. Peak memory 449 MiB (the
+demo's own line). Where the time goes (cProfile, 25 steps): the matrix products of the convolutions
+37%, col2im (the input gradients and the transposed convolutions' forward) 16%, im2col's window copies
+7%, batch norm 11%, the per-pixel loss 7%, max pooling 5%, drawing the canvases 4%.
 """
 
 from __future__ import annotations
