@@ -62,6 +62,20 @@ def test_generated_images_come_back_in_zero_one_without_a_graph():
     assert images.min() >= 0 and images.max() <= 1
 
 
+def test_generating_in_chunks_gives_the_images_of_one_pass():
+    # Eval-mode batch norm uses running statistics, so each image depends on its own code alone: 7 codes
+    # in chunks of 3 (3 + 3 + 1) must give what one pass gives. Training once first moves the running
+    # statistics away from their initial 0 and 1, so that a chunk using its own statistics would differ.
+    tinyconv.manual_seed(0)
+    generator = DCGANGenerator(8, 4)
+    generator(tinyconv.randn(16, 8) * 3 + 1)  # train mode: updates the running mean and variance
+    noise = tinyconv.randn(7, 8)
+    chunked = gan_mnist.generate(generator, noise, chunk=3)
+    assert chunked.shape == (7, 1, 28, 28)
+    np.testing.assert_allclose(chunked, gan_mnist.generate(generator, noise, chunk=7), rtol=1e-5, atol=1e-6)
+    assert generator.training  # left as it was found, ready for the next step
+
+
 def test_beta1_outside_zero_one_is_refused(capsys):
     with pytest.raises(SystemExit):
         gan_mnist.parse_args(["--beta1", "1.0"])
