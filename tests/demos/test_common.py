@@ -21,7 +21,13 @@ from tinyconv.models import LeNet5
 
 from .demo_testing import DEMOS, closed_port_url, is_png
 
-DEMO_NAMES = sorted(name[:-3] for name in os.listdir(DEMOS) if name.endswith(".py") and name != "common.py")
+# Modules beside the demos that the demos import and that are not demos themselves: common.py for
+# every demo, char_corpus.py for the two character-level language models, judge.py for the three
+# generative demos.
+SHARED_MODULES = ("char_corpus", "common", "judge")
+DEMO_NAMES = sorted(
+    name[:-3] for name in os.listdir(DEMOS) if name.endswith(".py") and name[:-3] not in SHARED_MODULES
+)
 
 
 # ------------------------------------------------------------------------------------ the layout
@@ -40,9 +46,11 @@ def imported_modules(path: str) -> set:
 
 def test_the_demos_are_the_known_ones():
     assert DEMO_NAMES == [
-        "activations", "alexnet_mini", "backprop_graph", "char_lstm", "classify_image", "init_activations",
-        "lenet_mnist", "long_dependency", "losses", "optimizers", "param_counts", "resnet_depth", "visualize",
-        "xor_mlp",
+        "activations", "alexnet_mini", "autoregressive_mnist", "backprop_graph", "char_lstm",
+        "char_transformer", "classify_image", "densenet_mini", "fcn_heatmap", "fcn_segmentation",
+        "gan_mnist", "init_activations", "lenet_mnist", "long_dependency", "losses", "optimizers",
+        "param_counts", "resnet_depth", "seq2seq_transformer", "vae_mnist", "visualize", "vit_mnist",
+        "vit_vs_cnn", "xor_mlp", "yolo_mnist",
     ]  # fmt: skip
 
 
@@ -51,6 +59,12 @@ def test_no_demo_imports_another_demo_only_the_shared_plumbing(demo):
     imported = imported_modules(os.path.join(DEMOS, f"{demo}.py"))
     assert not imported & set(DEMO_NAMES), f"{demo} imports {imported & set(DEMO_NAMES)}"
     assert "common" in imported
+
+
+@pytest.mark.parametrize("module", SHARED_MODULES)
+def test_the_shared_modules_import_no_demo(module):
+    imported = imported_modules(os.path.join(DEMOS, f"{module}.py"))
+    assert not imported & set(DEMO_NAMES), f"{module} imports {imported & set(DEMO_NAMES)}"
 
 
 # ----------------------------------------------------------------------------------------- flags
