@@ -6,7 +6,8 @@ from __future__ import annotations
 
 
 def torch_dcgan(torch, latent: int = 64, width: int = 64) -> tuple:
-    """(generator, discriminator): torch.nn Modules with the layers of DCGANGenerator and DCGANDiscriminator."""
+    """(generator, discriminator): torch.nn Modules with the layers of DCGANGenerator and
+    DCGANDiscriminator."""
     nn = torch.nn
 
     class Generator(nn.Module):
