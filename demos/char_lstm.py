@@ -39,8 +39,8 @@ does worse: at this budget the model is short of passes, not of size. After 6 ep
 documentation-shaped English with invented words: 'The string **x* is requal the currect classes and of
 the setaction object is provided by the three flool.' The default run went through the project's slot
 runner (one core and one BLAS thread; other jobs on the other core, load average 3 to 5): 474 s wall,
-247 s user and 1 s system CPU time. On a quiet machine its wall time is its CPU time, about 4 minutes
-(40 s an epoch); the wall time measured here is an upper bound.
+247 s user and 1 s system CPU time. Run again on the quiet machine (OPENBLAS_NUM_THREADS=1, nothing
+else running, 2026-12-07 15:10 UTC): the same 1.869 bits, 3 min 14 s wall (194 s, 181.5 s of training).
 Before this corpus the demo learned the Zen of Python (856 characters) by heart, to 0.005 bits after
 1,000 steps: a measure of memory, not of language modelling.
 """
