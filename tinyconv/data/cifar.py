@@ -21,6 +21,7 @@ the next mirror and never written in place.)
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import os
 import pickle
@@ -40,6 +41,7 @@ from tinyconv.data.download import (
     download_verified,
     where_looked_for,
 )
+from tinyconv.serialization import ALLOWED_GLOBALS
 
 
 class CIFAR10(Dataset):
@@ -250,11 +252,10 @@ class CIFAR10(Dataset):
                 + self._delete_folder
                 + self._how_to_place()
             ) from None
-        # Safe to unpickle: its MD5 is the published one, so this is the authors' file, not one that
-        # could carry code of its own (pickle.load runs whatever a file asks for; never call it on a
-        # file that did not pass the check above).
+        # Its MD5 is the published one, so this is the authors' file; it is still read with an allow-list
+        # (pickle.load would run whatever a file asks for): a batch is a dict of bytes, lists and arrays.
         with open(path, "rb") as file:
-            batch = pickle.load(file, encoding="bytes")
+            batch = BatchUnpickler(file, path, encoding="bytes").load()
         images = numpy.asarray(batch[b"data"], dtype=numpy.uint8).reshape(-1, 3, 32, 32)
         return images, numpy.asarray(batch[b"labels"], dtype=numpy.int64)
 
@@ -318,3 +319,26 @@ def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, into: str) ->
             os.fsync(target.fileno())  # on disk before the rename makes the folder look complete
     else:
         raise ValueError(f"refused the member {member.name!r}: a link or special file, not a file or folder")
+
+
+class BatchUnpickler(pickle.Unpickler):
+    """Unpickles what a CIFAR batch holds and nothing else: dicts, lists, numbers, bytes and NumPy arrays.
+
+    The globals a file may name are tinyconv.serialization's ALLOWED_GLOBALS (how NumPy pickles an array)
+    and _codecs.encode, which pickle protocol 2 calls to rebuild bytes; any other is refused before it is
+    imported, so a file cannot run code of its own.
+    """
+
+    def __init__(self, file, path: str, encoding: str):
+        super().__init__(file, encoding=encoding)
+        self.path = path
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in ALLOWED_GLOBALS:
+            return ALLOWED_GLOBALS[module, name]
+        if (module, name) == ("_codecs", "encode"):
+            return codecs.encode
+        raise DatasetError(
+            f"CIFAR: {self.path} names {module}.{name}, which a batch of images and labels never holds; "
+            "not unpickled"
+        )
