@@ -202,10 +202,12 @@ def pool_functions(shape: tuple, rng) -> dict:
     return functions
 
 
-def lenet_step_functions(images: np.ndarray, labels: np.ndarray, batch_size: int) -> dict:
-    """One Adam training step per call, cycling through the given batches, on both sides."""
-    model = LeNet5()
-    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+def classifier_step_functions(model, optimizer, torch_side, images, labels, batch_size: int) -> dict:
+    """One cross-entropy training step per call, cycling through the given batches, on both sides.
+
+    torch_side() builds the PyTorch twin and its optimizer, (reference, torch_optimizer); the twin is
+    given tinyconv's weights, so that both sides start from the same point.
+    """
     batches = len(images) // batch_size
     position = {"tinyconv": 0, "torch": 0}
 
@@ -223,9 +225,8 @@ def lenet_step_functions(images: np.ndarray, labels: np.ndarray, batch_size: int
 
     functions = {"tinyconv": tc_step}
     if torch is not None:
-        reference = torch_lenet5(torch)
+        reference, torch_optimizer = torch_side()
         reference.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
-        torch_optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3)
 
         def torch_step():
             x, y = next_batch("torch")
@@ -236,6 +237,19 @@ def lenet_step_functions(images: np.ndarray, labels: np.ndarray, batch_size: int
 
         functions["torch"] = torch_step
     return functions
+
+
+def lenet_step_functions(images: np.ndarray, labels: np.ndarray, batch_size: int) -> dict:
+    """One Adam training step of LeNet-5 per call, on both sides."""
+    model = LeNet5()
+
+    def torch_side():
+        reference = torch_lenet5(torch)
+        return reference, torch.optim.Adam(reference.parameters(), lr=1e-3)
+
+    return classifier_step_functions(
+        model, optim.Adam(model.parameters(), lr=1e-3), torch_side, images, labels, batch_size
+    )
 
 
 ATTENTION_CASE = dict(n=64, length=50, width=128, heads=4, feed_forward=512)
@@ -289,40 +303,15 @@ VIT_BATCH = 128
 
 
 def vit_step_functions(images: np.ndarray, labels: np.ndarray) -> dict:
-    """One training step of the demo's ViT per call (AdamW, cross-entropy), cycling through the given
-    batches, on both sides; torch's ViT starts from tinyconv's weights."""
+    """One training step of the demo's ViT per call (AdamW, cross-entropy), on both sides."""
     model = VisionTransformer(**VIT_CASE, num_classes=10, in_channels=1)
-    optimizer = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
-    batches = len(images) // VIT_BATCH
-    position = {"tinyconv": 0, "torch": 0}
 
-    def next_batch(side):
-        start = (position[side] % batches) * VIT_BATCH
-        position[side] += 1
-        return images[start : start + VIT_BATCH], labels[start : start + VIT_BATCH]
-
-    def tc_step():
-        x, y = next_batch("tinyconv")
-        loss = F.cross_entropy(model(tinyconv.Tensor(x)), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-    functions = {"tinyconv": tc_step}
-    if torch is not None:
+    def torch_side():
         reference = torch_vit(torch, *VIT_CASE.values(), num_classes=10, in_channels=1)
-        reference.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
-        torch_optimizer = torch.optim.AdamW(reference.parameters(), lr=1e-3, weight_decay=0.05)
+        return reference, torch.optim.AdamW(reference.parameters(), lr=1e-3, weight_decay=0.05)
 
-        def torch_step():
-            x, y = next_batch("torch")
-            loss = torch.nn.functional.cross_entropy(reference(torch.from_numpy(x)), torch.from_numpy(y))
-            torch_optimizer.zero_grad()
-            loss.backward()
-            torch_optimizer.step()
-
-        functions["torch"] = torch_step
-    return functions
+    optimizer = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    return classifier_step_functions(model, optimizer, torch_side, images, labels, VIT_BATCH)
 
 
 # demos/gan_mnist.py's default networks and batch size
