@@ -10,7 +10,8 @@ demo, lives here, one plain function per job:
     data         open_dataset (the library's message plus the demo's --data-dir flag), take_first
     one epoch    progress_bar, EpochStats, count_correct, stop_if_not_finite, evaluate, epoch_line
     checkpoints  save_checkpoint, read_checkpoint (+ non_finite_arrays), resume_checkpoint, restore,
-                 make_optimizer (--optimizer), warmup_cosine (a learning-rate schedule for LambdaLR)
+                 make_optimizer (--optimizer), warmup_cosine and linear_warmup_then_cosine (learning-rate
+                 schedules for LambdaLR)
     pictures     curves_figure, image_grid, save_figure
     the end      count_parameters, peak_memory_mib, time_and_memory_line
 
@@ -394,6 +395,25 @@ def warmup_cosine(total_steps: int, warmup_fraction: float = 0.1):
     """
     warmup = max(1, round(warmup_fraction * total_steps))
     return lambda step: min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+
+
+def linear_warmup_then_cosine(warmup_steps: int, total_steps: int):
+    """The learning rate's factor at each step, for LambdaLR (which multiplies --lr by it), as the two ViT
+    demos use it: a straight line up to 1 over the warm-up (1/w, 2/w, ..., 1), then half a cosine from 1
+    down to 0 at total_steps (warmup_cosine above instead multiplies the warm-up line into one cosine
+    over the whole run).
+
+    (OneCycleLR draws nearly this curve, but like PyTorch's it divides by zero when the warm-up is
+    exactly one step; written out, the schedule has no such corner and shows its formula.)
+    """
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+    return factor
 
 
 # -------------------------------------------------------------------------------------- pictures

@@ -88,6 +88,7 @@ from common import (  # demos/common.py, beside this file: the plumbing every de
     curves_figure,
     epoch_line,
     evaluate,
+    linear_warmup_then_cosine,
     open_dataset,
     progress_bar,
     remove_stale_temporaries,
@@ -180,23 +181,6 @@ def make_transform(dataset: str, augment: bool):
     return Compose([shift, RandomHorizontalFlip()]) if dataset == "fashion" else shift
 
 
-def warmup_cosine(warmup_steps: int, total_steps: int):
-    """The learning rate's factor at each step, for LambdaLR (which multiplies --lr by it): a straight
-    line up to 1 over the warm-up (1/w, 2/w, ..., 1), then half a cosine from 1 down to 0 at total_steps.
-
-    (OneCycleLR draws nearly this curve, but like PyTorch's it divides by zero when the warm-up is
-    exactly one step; written out, the schedule has no such corner and shows its formula.)
-    """
-
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return (step + 1) / warmup_steps
-        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-        return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
-
-    return factor
-
-
 def plot_curves(history: dict, title: str, augmented: bool, label_smoothing: float) -> Figure:
     """The loss and the train and test accuracy per epoch, as a matplotlib Figure.
 
@@ -250,7 +234,7 @@ def main(argv=None) -> float:
     # The warm-up and the cosine, one scheduler step per batch. On --resume, last_epoch (PyTorch's
     # name; it counts steps here) picks the schedule up after the finished epochs.
     steps_per_epoch = math.ceil(len(train_set) / args.batch_size)
-    schedule = warmup_cosine(round(args.warmup * steps_per_epoch), args.epochs * steps_per_epoch)
+    schedule = linear_warmup_then_cosine(round(args.warmup * steps_per_epoch), args.epochs * steps_per_epoch)
     scheduler = optim.lr_scheduler.LambdaLR(optimizer, schedule, last_epoch=start_epoch * steps_per_epoch - 1)
 
     title = f"small ViT on {DATASETS[args.dataset].__name__}"

@@ -46,7 +46,6 @@ are equal after 4.3 passes over shifted images); there the gap is how much each 
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import time
 
@@ -61,6 +60,7 @@ from common import (  # demos/common.py, beside this file: the plumbing every de
     check_positive,
     count_parameters,
     evaluate,
+    linear_warmup_then_cosine,
     open_dataset,
     parse_with_smoke,
     remove_stale_temporaries,
@@ -131,28 +131,10 @@ def batches(dataset, batch_size: int, steps: int):
             yield batch
 
 
-def warmup_cosine(warmup_steps: int, total_steps: int):
-    """The learning rate's factor at each step, for LambdaLR (which multiplies --lr by it), as in
-    demos/vit_mnist.py (a demo never imports another; a test checks the two agree): a straight line
-    up to 1 over the warm-up (1/w, 2/w, ..., 1), then half a cosine from 1 down to 0 at total_steps.
-
-    (OneCycleLR draws nearly this curve, but like PyTorch's it divides by zero when the warm-up is
-    exactly one step; written out, the schedule has no such corner and shows its formula.)
-    """
-
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return (step + 1) / warmup_steps
-        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-        return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
-
-    return factor
-
-
 def train(model, train_set, args: argparse.Namespace, name: str) -> None:
     """The same training for every network and size: args.steps AdamW steps, warm-up and cosine."""
     optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    schedule = warmup_cosine(round(args.warmup * args.steps), args.steps)
+    schedule = linear_warmup_then_cosine(round(args.warmup * args.steps), args.steps)
     scheduler = optim.lr_scheduler.LambdaLR(optimizer, schedule)
     model.train()
     for step, (images, labels) in enumerate(batches(train_set, args.batch_size, args.steps), start=1):

@@ -369,6 +369,14 @@ def test_warmup_cosine_drives_lambda_lr_and_resumes_where_it_left_off():
     assert resumed.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"] == common.warmup_cosine(20)(7)
 
 
+def test_the_learning_rate_warms_up_in_a_straight_line_then_follows_half_a_cosine_to_zero():
+    factor = common.linear_warmup_then_cosine(warmup_steps=4, total_steps=104)
+    assert [factor(step) for step in range(5)] == [0.25, 0.5, 0.75, 1.0, 1.0]
+    assert factor(54) == pytest.approx(0.5)  # halfway down the cosine
+    assert factor(29) == pytest.approx((1 + math.cos(math.pi / 4)) / 2)
+    assert factor(104) == pytest.approx(0.0, abs=1e-12)
+
+
 # -------------------------------------------------------------------------------------- pictures
 def test_a_one_epoch_curve_shows_its_point_at_epoch_1_with_whole_epoch_ticks():
     figure = common.curves_figure(

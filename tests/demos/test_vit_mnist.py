@@ -117,14 +117,6 @@ def test_vit_plot_names_the_loss_it_drew_and_the_augmented_training_accuracy():
 
 
 # ------------------------------------------------------------------------------- the recipe's parts
-def test_the_learning_rate_warms_up_in_a_straight_line_then_follows_half_a_cosine_to_zero():
-    factor = vit_mnist.warmup_cosine(warmup_steps=4, total_steps=104)
-    assert [factor(step) for step in range(5)] == [0.25, 0.5, 0.75, 1.0, 1.0]
-    assert factor(54) == pytest.approx(0.5)  # halfway down the cosine
-    assert factor(29) == pytest.approx((1 + math.cos(math.pi / 4)) / 2)
-    assert factor(104) == pytest.approx(0.0, abs=1e-12)
-
-
 def test_vit_demo_shifts_digits_and_mirrors_clothes_but_never_digits():
     tinyconv.manual_seed(0)
     # A batch whose left half is bright: a shift of 2 pixels moves the edge, a mirror image swaps the halves.
