@@ -262,13 +262,17 @@ def sum_to_shape(grad, shape):
     return grad
 
 
-def topological_order(root: Tensor) -> list:
+def topological_order(root: Tensor, first_input_first: bool = False) -> list:
     """The Functions that `root` depends on, each listed after every Function it depends on.
 
     Depth-first search with an explicit stack rather than recursion, so a chain of thousands of
     operations (an unrolled RNN) does not hit Python's recursion limit. Each stack entry is
     (function, children_done): a function is appended to the order only when it comes off the
     stack the second time, after all the functions that produced its inputs.
+
+    Backward does not mind which input's Function is reached first (the last, as the stack pops);
+    first_input_first=True reaches the first one first, the order viz.draw_graph lays a graph out in,
+    so that the picture reads like the formula.
     """
     order = []
     visited = set()
@@ -287,7 +291,9 @@ def topological_order(root: Tensor) -> list:
                 "Run the forward pass again, or call the first backward(retain_graph=True)."
             )
         stack.append((function, True))
-        for tensor in function.inputs:
+        # reversed: the first input goes on the stack last, so that it comes off first
+        inputs = reversed(function.inputs) if first_input_first else function.inputs
+        for tensor in inputs:
             if isinstance(tensor, Tensor) and tensor.grad_fn is not None:
                 if id(tensor.grad_fn) not in visited:
                     stack.append((tensor.grad_fn, False))

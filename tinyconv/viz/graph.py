@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 
 import numpy
 
+from tinyconv.autograd import topological_order
 from tinyconv.checks import check_int
 from tinyconv.serialization import atomic_write
 from tinyconv.tensor import Tensor
@@ -180,30 +181,15 @@ def forward_order(output: Tensor, owner: str) -> list:
     """The Functions behind `output`, each after every Function it depends on, or a RuntimeError that
     says the graph was freed (by backward(), here or in an earlier backward through a part of it).
 
-    The engine's autograd.topological_order gives such an order too, but reaches a Function's last
-    input first; this one goes through the inputs in their own order, so that the picture reads like
-    the formula: in (x + y) * z, x + y is drawn above z, and w0 * x0 above w1 * x1. Like the engine's,
-    it is a depth-first search with an explicit stack, not recursion (an unrolled RNN is deep)."""
+    The engine's autograd.topological_order, asked to go through each Function's inputs in their own
+    order (first_input_first), so that the picture reads like the formula: in (x + y) * z, x + y is
+    drawn above z, and w0 * x0 above w1 * x1."""
     if output.grad_fn is None:
         return []
-    order, visited = [], set()
-    stack = [(output.grad_fn, False)]
-    while stack:
-        function, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(function)
-            continue
-        if id(function) in visited:
-            continue
-        visited.add(id(function))
-        if function.released:
-            raise RuntimeError(FREED.format(owner=owner))
-        stack.append((function, True))
-        for tensor in reversed(function.inputs):  # reversed: the first input comes off the stack first
-            maker = tensor.grad_fn if isinstance(tensor, Tensor) else None
-            if maker is not None and id(maker) not in visited:
-                stack.append((maker, False))
-    return order
+    try:
+        return topological_order(output, first_input_first=True)
+    except RuntimeError:  # the one error it raises, a freed graph, said in draw_graph's words
+        raise RuntimeError(FREED.format(owner=owner)) from None
 
 
 def tensor_names(names) -> dict:
