@@ -63,6 +63,24 @@ def test_leaky_relu_derivative_is_the_slope_for_negative_inputs_and_at_zero():
     np.testing.assert_allclose(x.grad, [0.2, 0.2, 1.0])
 
 
+@pytest.mark.parametrize("slope", [0.0, 0.2, 1.5, -0.3])
+def test_leaky_relu_at_infinities_nan_and_signed_zeros_is_x_or_slope_times_x(slope):
+    # The definition element by element, written as a loop: x if x > 0 else slope * x, in float32 like
+    # the input. The op builds its factor by arithmetic, so the infinities, NaN and -0 must come out
+    # exactly as the definition gives them (-inf * 0 is NaN, as in PyTorch), in value and in sign.
+    values = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 2.5, -2.5, 1e-45, -1e-45], dtype=np.float32)
+    slope32 = np.float32(slope)
+    with np.errstate(invalid="ignore"):
+        expected = np.array([v if v > 0 else slope32 * v for v in values], dtype=np.float32)
+        x = leaf(values, dtype=np.float32)
+        y = F.leaky_relu(x, slope)
+        y.backward(Tensor(np.full(values.shape, 3.0, dtype=np.float32)))
+    np.testing.assert_array_equal(y.data, expected)
+    np.testing.assert_array_equal(np.signbit(y.data), np.signbit(expected))
+    assert y.data.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, np.where(values > 0, 3.0, 3.0 * slope32).astype(np.float32))
+
+
 # ------------------------------------------------------------------------------ sigmoid and tanh
 
 
